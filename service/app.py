@@ -1,0 +1,92 @@
+"""The composition root: `create_app(settings)` wires everything, imports do nothing."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.logging.config import LoggingConfig
+
+from service.config import Settings, load_settings
+from service.errors import BylineError
+from service.http.admin import AdminController
+from service.http.articles import ArticleController
+from service.http.docs import docs_assets_router, openapi_config
+from service.http.health import healthz, readyz
+from service.http.middleware import add_security_headers
+from service.http.problems import handle_domain_error, handle_http_error, handle_unexpected
+from service.keys import Keys
+from service.services import Services
+from service.storage.database import Database
+from service.storage.installation import ensure_secret
+
+
+@asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    db = Database(settings.database)
+    await db.open()
+    try:
+        async with db.write() as tx:
+            secret = await ensure_secret(tx)
+        app.state.services = Services(settings=settings, db=db, keys=Keys(secret))
+        yield
+    finally:
+        await db.close()
+
+
+def _logging(settings: Settings) -> LoggingConfig:
+    return LoggingConfig(
+        root={"level": settings.log_level, "handlers": ["queue_listener"]},
+        formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+        log_exceptions="always",
+        disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 429, 503},
+    )
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings(os.environ)
+    return Litestar(
+        route_handlers=[
+            ArticleController,
+            AdminController,
+            healthz,
+            readyz,
+            docs_assets_router(),
+        ],
+        lifespan=[_lifespan],
+        state=State({"settings": settings}),
+        exception_handlers={
+            BylineError: handle_domain_error,
+            HTTPException: handle_http_error,
+            Exception: handle_unexpected,
+        },
+        before_send=[add_security_headers],
+        cors_config=_cors(settings),
+        logging_config=_logging(settings),
+        openapi_config=openapi_config(),
+        request_max_body_size=settings.admin_max_body_bytes,
+        debug=False,
+    )
+
+
+def _cors(settings: Settings) -> CORSConfig:
+    """Public GETs are open to every origin; writes only to configured origins.
+
+    Browsers send a preflight for JSON posts, so listing origins for the writing
+    methods is what actually limits cross-site posting.
+    """
+    return CORSConfig(
+        allow_origins=list(settings.cors_origins) or ["*"],
+        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PATCH", "DELETE"]
+        if settings.cors_origins
+        else ["GET", "HEAD", "OPTIONS"],
+        allow_headers=["content-type", "x-edit-token", "if-none-match"],
+        expose_headers=["etag", "retry-after", "x-request-id"],
+        max_age=600,
+    )

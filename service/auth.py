@@ -1,0 +1,65 @@
+"""API tokens and roles.
+
+A token is 256 random bits from `secrets`, shown once; only its SHA-256 is stored.
+Looking a token up by its hash reveals nothing useful through timing, and the
+stored hash is still compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from enum import StrEnum
+
+from service.clock import now_text
+from service.errors import Conflict, NotFound
+from service.storage import tokens as store
+from service.storage.database import Database
+
+TOKEN_PREFIX = "byl_"  # noqa: S105 (a prefix, not a secret)
+
+
+class Role(StrEnum):
+    MODERATOR = "moderator"
+    EDITOR = "editor"
+    ADMIN = "admin"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def grants(held: str, needed: Role) -> bool:
+    return held == Role.ADMIN or held == needed
+
+
+async def create_token(db: Database, name: str, role: Role) -> str:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    async with db.write() as tx:
+        if any(t.name == name and t.revoked_at is None for t in await store.list_tokens(tx)):
+            raise Conflict(f"a live token named {name!r} exists; revoke it first")
+        await store.insert_token(
+            tx, name=name, role=role.value, token_hash=hash_token(token), now=now_text()
+        )
+    return token
+
+
+async def authenticate(db: Database, token: str) -> store.TokenRow | None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    digest = hash_token(token)
+    row = await store.find_live_token(db, digest)
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    return row
+
+
+async def revoke_token(db: Database, name: str) -> None:
+    async with db.write() as tx:
+        if not await store.revoke_token(tx, name=name, now=now_text()):
+            raise NotFound(f"no live token named {name!r}")
+
+
+async def list_tokens(db: Database) -> list[store.TokenRow]:
+    return await store.list_tokens(db)

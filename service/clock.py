@@ -1,0 +1,29 @@
+"""Time as Byline stores and shows it: RFC 3339 UTC text with whole seconds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def format_time(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("must include a time zone")
+    return moment.astimezone(UTC).strftime(FORMAT)
+
+
+def parse_time(text: str) -> datetime:
+    """Parse RFC 3339 ("2026-11-26T15:04:05Z" or with an offset); naive times are refused."""
+    moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    if moment.tzinfo is None:
+        raise ValueError("must be an RFC 3339 time with a time zone")
+    return moment.astimezone(UTC).replace(microsecond=0)
+
+
+def now_text() -> str:
+    return format_time(utc_now())

@@ -1,0 +1,132 @@
+"""`byline import PATH`: Markdown files with YAML front matter become content.
+
+Every `*.md` under PATH is an article, except those under PATH/authors/, which
+are authors. Every file is parsed and checked before anything is written, and the
+whole import is one transaction: a bad file is reported by name and line, and
+nothing of that run is stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from service.content import articles, authors
+from service.content.related_hooks import article_changed
+from service.errors import InvalidInput
+from service.fields import clean_slug
+from service.storage.database import Database
+from service.validation import collect
+
+FENCE = "---"
+
+
+class ImportFailed(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    authors: int
+    articles: int
+
+
+@dataclass(frozen=True)
+class Parsed:
+    path: Path
+    slug: str
+    data: dict[str, Any]
+
+
+def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]:
+    """(front matter, body, line where the body starts)."""
+    lines = text.splitlines()
+    if not lines or lines[0].strip() != FENCE:
+        raise ImportFailed(f"{path}:1: the file must start with a '---' front matter block")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == FENCE)
+    except StopIteration:
+        raise ImportFailed(f"{path}:1: the front matter block has no closing '---'") from None
+    try:
+        front = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        raise ImportFailed(f"{path}:{line}: front matter is not valid YAML") from None
+    if not isinstance(front, dict):
+        raise ImportFailed(f"{path}:2: front matter must be a mapping of keys to values")
+    return front, "\n".join(lines[end + 1 :]), end + 2
+
+
+def _line_of(path: Path, text: str, field: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(f"{field}:"):
+            return number
+    return 1
+
+
+def _plain(value: Any) -> Any:
+    """YAML turns unquoted dates into date objects; the API takes RFC 3339 text."""
+    if isinstance(value, dt.datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return moment.isoformat()
+    if isinstance(value, dt.date):
+        return f"{value.isoformat()}T00:00:00Z"
+    return value
+
+
+def parse_file(path: Path, *, is_author: bool) -> Parsed:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImportFailed(f"{path}:1: cannot read the file ({exc.__class__.__name__})") from None
+    front, body, _ = split_front_matter(path, text)
+    raw = {str(key): _plain(value) for key, value in front.items()}
+    slug = str(raw.pop("slug", path.stem))
+    if is_author:
+        raw["bio"] = body.strip()
+        spec = authors.AUTHOR_SPEC
+    else:
+        raw["body_markdown"] = body.strip()
+        spec = articles.ARTICLE_SPEC
+    try:
+        slug = clean_slug(slug)
+        data = collect(raw, spec)
+    except ValueError as exc:
+        raise ImportFailed(f"{path}:{_line_of(path, text, 'slug')}: slug {exc}") from None
+    except InvalidInput as exc:
+        first = exc.errors[0]
+        line = _line_of(path, text, first.field)
+        problems = "; ".join(f"{e.field} {e.message}" for e in exc.errors)
+        raise ImportFailed(f"{path}:{line}: {problems}") from None
+    return Parsed(path, slug, data)
+
+
+def collect_files(root: Path) -> tuple[list[Parsed], list[Parsed]]:
+    if not root.is_dir():
+        raise ImportFailed(f"{root}: not a folder")
+    author_dir = root / "authors"
+    author_files = sorted(author_dir.rglob("*.md")) if author_dir.is_dir() else []
+    article_files = sorted(p for p in root.rglob("*.md") if author_dir not in p.parents)
+    return (
+        [parse_file(p, is_author=True) for p in author_files],
+        [parse_file(p, is_author=False) for p in article_files],
+    )
+
+
+async def import_folder(db: Database, path: str) -> ImportReport:
+    author_items, article_items = collect_files(Path(path))
+    async with db.write() as tx:
+        for item in author_items:
+            await authors.save_author_in(tx, item.slug, item.data)
+        for item in article_items:
+            try:
+                await articles.save_article_in(tx, item.slug, item.data, on_change=article_changed)
+            except InvalidInput as exc:
+                problems = "; ".join(f"{e.field} {e.message}" for e in exc.errors)
+                raise ImportFailed(f"{item.path}:1: {problems}") from None
+    return ImportReport(authors=len(author_items), articles=len(article_items))

@@ -1,0 +1,89 @@
+"""Markdown in, sanitized HTML out: rendered once, on write, never per read.
+
+markdown-it-py parses CommonMark with raw HTML disabled, so HTML a writer types
+shows as text; nh3 (ammonia) then allow-lists tags, attributes and URL schemes as
+a second wall. Comments get a lighter dialect than articles: no headings, no
+images, no tables, and links marked nofollow/ugc.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+
+_ARTICLE_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+}  # fmt: skip
+_COMMENT_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "a",
+}
+_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"}}
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+_article_parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(
+    ["table", "strikethrough"]
+)
+_comment_parser = (
+    MarkdownIt("commonmark", {"html": False})
+    .enable(["strikethrough"])
+    .disable(["heading", "lheading", "image", "hr", "html_block", "html_inline", "reference"])
+)
+
+
+def _sanitize(rendered: str, *, tags: set[str], link_rel: str) -> str:
+    return nh3.clean(
+        rendered,
+        tags=tags,
+        attributes=_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel=link_rel,
+        strip_comments=True,
+    ).strip()
+
+
+def render_article(markdown: str) -> str:
+    return _sanitize(_article_parser.render(markdown), tags=_ARTICLE_TAGS, link_rel="noopener")
+
+
+def render_bio(markdown: str) -> str:
+    return _sanitize(_comment_parser.render(markdown), tags=_COMMENT_TAGS, link_rel="noopener")
+
+
+def render_comment(markdown: str) -> str:
+    return _sanitize(
+        _comment_parser.render(markdown), tags=_COMMENT_TAGS, link_rel="nofollow ugc noopener"
+    )
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def plain_text(sanitized_html: str) -> str:
+    """Text of already-sanitized HTML, for excerpts and search."""
+    text = nh3.clean(sanitized_html.replace("<", " <"), tags=set())
+    return _WHITESPACE.sub(" ", html.unescape(text)).strip()
+
+
+def derive_excerpt(sanitized_html: str, *, max_length: int = 240) -> str:
+    text = plain_text(sanitized_html)
+    if len(text) <= max_length:
+        return text
+    cut = text[: max_length - 1]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.") + "…"

@@ -1,0 +1,131 @@
+"""Cleaning of user-sent text: the rules of API.md "Details", in one place.
+
+Lengths count code points after NFC and trimming. Control characters are refused
+everywhere except newline and tab in long text; bidi embedding and override
+characters are refused in names. Over-long input is refused, never truncated.
+Each function returns the cleaned value or raises ValueError with a message that
+names no private data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MAX = 120
+
+
+def _has_control(text: str, allowed: frozenset[str]) -> bool:
+    return any(
+        unicodedata.category(ch) == "Cc" and ch not in allowed
+        for ch in text
+        if ch < " " or "\x7f" <= ch <= "\x9f"
+    )
+
+
+def clean_line(
+    value: str, *, max_length: int, min_length: int = 1, name_rules: bool = False
+) -> str:
+    """A one-line field such as a name or a title."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if _has_control(text, frozenset()):
+        raise ValueError("must not contain control characters")
+    if name_rules and any(ch in _BIDI_CONTROLS for ch in text):
+        raise ValueError("must not contain bidirectional control characters")
+    return _check_length(text, min_length, max_length)
+
+
+def clean_text(value: str, *, max_length: int, min_length: int = 1) -> str:
+    """Multi-line text such as a comment body: newlines and tabs are kept, CR LF folded."""
+    text = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
+    if _has_control(text, frozenset("\n\t")):
+        raise ValueError("must not contain control characters")
+    return _check_length(text, min_length, max_length)
+
+
+def _check_length(text: str, min_length: int, max_length: int) -> str:
+    if len(text) < min_length:
+        raise ValueError(
+            "is required" if min_length == 1 else f"needs at least {min_length} characters"
+        )
+    if len(text) > max_length:
+        raise ValueError(f"must be at most {max_length} characters")
+    return text
+
+
+def clean_url(value: str, *, max_length: int = 2000) -> str:
+    """An absolute http or https URL with a host."""
+    text = clean_line(value, max_length=max_length)
+    if any(ch.isspace() for ch in text):
+        raise ValueError("must be an http or https URL")
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        raise ValueError("must be an http or https URL") from None
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an http or https URL")
+    return text
+
+
+def clean_optional_url(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return clean_url(value)
+
+
+def clean_slug(value: str) -> str:
+    text = value.strip()
+    if not _SLUG.match(text) or len(text) > SLUG_MAX:
+        raise ValueError(
+            f"must be lowercase letters, digits and single hyphens, at most {SLUG_MAX} characters"
+        )
+    return text
+
+
+def is_slug(value: str) -> bool:
+    return len(value) <= SLUG_MAX and _SLUG.match(value) is not None
+
+
+class Email:
+    """A normalized e-mail address whose repr never shows the address."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Email(<hidden>)"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Email) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def normalize_email(value: str) -> Email:
+    """Syntax check only (no network); the whole address is lower-cased for matching."""
+    text = unicodedata.normalize("NFC", value).strip()
+    if not text:
+        raise ValueError("is required")
+    if len(text) > 254:
+        raise ValueError("must be at most 254 characters")
+    if _has_control(text, frozenset()):
+        raise ValueError("must be a valid e-mail address")
+    try:
+        result = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError("must be a valid e-mail address") from None
+    return Email(result.normalized.lower())

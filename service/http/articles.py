@@ -1,0 +1,170 @@
+"""Public content: article lists, one article (optionally the whole page), related."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath, QueryParameter
+
+from service.clock import now_text
+from service.comments import thread
+from service.content.articles import get_public_article
+from service.cursors import make_cursor, read_cursor
+from service.errors import FieldError, InvalidInput, NotFound
+from service.fields import is_slug
+from service.http.caching import cached_json
+from service.http.public_mapping import (
+    article_summary,
+    comment_list,
+    public_article,
+    related_article,
+)
+from service.http.public_types import (
+    ArticleList,
+    CommentList,
+    PublicArticle,
+    RelatedList,
+    encode,
+)
+from service.services import Services, services
+from service.storage import articles as article_store
+from service.storage import authors as author_store
+from service.storage import related as related_store
+from service.storage.installation import content_version
+
+Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (1-100).")]
+RelatedLimit = Annotated[int, QueryParameter(ge=1, le=10, description="How many (1-10).")]
+IncludeParts = frozenset({"related", "comments"})
+
+
+def parse_include(include: str | None) -> frozenset[str]:
+    parts = frozenset(p.strip() for p in (include or "").split(",") if p.strip())
+    if unknown := parts - IncludeParts:
+        raise InvalidInput([FieldError("include", f"unknown part: {sorted(unknown)[0]}")])
+    return parts
+
+
+def checked_slug(slug: str) -> str:
+    if not is_slug(slug):
+        raise NotFound("no such article")
+    return slug
+
+
+async def related_list(svc: Services, article_id: int, limit: int) -> RelatedList:
+    rows = await related_store.list_related(svc.db, article_id, limit, now_text())
+    return RelatedList(items=[related_article(row, score) for row, score in rows])
+
+
+class ArticleController(Controller):
+    path = "/v1/articles"
+    tags = ["content"]
+
+    @get("/", summary="Published articles, newest first")
+    async def list_articles(
+        self,
+        request: Request[Any, Any, Any],
+        tag: Annotated[
+            str | None, QueryParameter(description="Only articles with this tag.")
+        ] = None,
+        limit: Limit = 20,
+        cursor: Annotated[str | None, QueryParameter()] = None,
+    ) -> Response[ArticleList]:
+        svc = services(request)
+        after = None
+        if cursor is not None:
+            position = read_cursor(svc.keys, "articles", cursor)
+            if len(position) != 2 or not isinstance(position[1], int):
+                raise InvalidInput([FieldError("cursor", "is not a valid cursor for this list")])
+            after = (str(position[0]), position[1])
+        now = now_text()
+        tag_key = tag if tag is None or is_slug(tag) else None
+        version = await content_version(svc.db)
+        visible = await article_store.count_public_articles(svc.db, now)
+        key = f"articles.{version}.{visible}.{tag}.{limit}.{cursor}"
+
+        async def build() -> bytes:
+            if tag is not None and tag_key is None:
+                return encode(ArticleList(items=[], next_cursor=None))
+            rows = await article_store.list_public_articles(
+                svc.db, now=now, tag=tag_key, limit=limit + 1, after=after
+            )
+            next_cursor = None
+            if len(rows) > limit:
+                rows = rows[:limit]
+                next_cursor = make_cursor(
+                    svc.keys, "articles", [rows[-1].published_at, rows[-1].id]
+                )
+            return encode(
+                ArticleList(items=[article_summary(r) for r in rows], next_cursor=next_cursor)
+            )
+
+        return await cached_json(request, key, build)  # type: ignore[return-value]
+
+    @get("/{slug:str}", summary="One published article; ?include=related,comments for the page")
+    async def get_article(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        include: Annotated[str | None, QueryParameter(description="related,comments")] = None,
+    ) -> Response[PublicArticle]:
+        svc = services(request)
+        parts = parse_include(include)
+        article = await get_public_article(svc.db, checked_slug(slug))
+        key = f"article.{article.id}.{article.version}.{article.author_version}"
+        if "related" in parts:
+            key += f".r{await content_version(svc.db)}"
+        if "comments" in parts:
+            key += ".c"
+
+        async def build() -> bytes:
+            author = await author_store.get_author(svc.db, article.author_slug)
+            assert author is not None
+            page = public_article(article, author)
+            if "related" in parts:
+                page.related = await related_list(svc, article.id, 3)
+            if "comments" in parts:
+                page.comments = comment_list(
+                    await thread.list_thread(
+                        svc.db, svc.keys, article, sort="oldest", limit=20, cursor=None
+                    )
+                )
+            return encode(page)
+
+        return await cached_json(request, key, build)  # type: ignore[return-value]
+
+    @get("/{slug:str}/related", summary="You may also like these")
+    async def get_related(
+        self, request: Request[Any, Any, Any], slug: FromPath[str], limit: RelatedLimit = 3
+    ) -> Response[RelatedList]:
+        svc = services(request)
+        article = await get_public_article(svc.db, checked_slug(slug))
+        key = f"related.{article.id}.{await content_version(svc.db)}.{limit}"
+
+        async def build() -> bytes:
+            return encode(await related_list(svc, article.id, limit))
+
+        return await cached_json(request, key, build)  # type: ignore[return-value]
+
+    @get("/{slug:str}/comments", summary="Approved comments in thread order")
+    async def list_comments(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        sort: Annotated[str, QueryParameter(description="oldest or newest")] = "oldest",
+        limit: Limit = 20,
+        cursor: Annotated[str | None, QueryParameter()] = None,
+    ) -> Response[CommentList]:
+        svc = services(request)
+        if sort not in ("oldest", "newest"):
+            raise InvalidInput([FieldError("sort", "must be oldest or newest")])
+        article = await get_public_article(svc.db, checked_slug(slug))
+        key = f"comments.{article.id}.{article.version}.{sort}.{limit}.{cursor}"
+
+        async def build() -> bytes:
+            page = await thread.list_thread(
+                svc.db, svc.keys, article, sort=sort, limit=limit, cursor=cursor
+            )
+            return encode(comment_list(page))
+
+        return await cached_json(request, key, build)  # type: ignore[return-value]

@@ -1,0 +1,39 @@
+"""Conditional GETs: ETag, Cache-Control and 304, which Litestar does not do itself."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Request, Response
+from litestar.enums import MediaType
+
+from service.services import services
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    # Weak comparison (RFC 9110 13.1.2): W/ prefixes are ignored.
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == wanted for tag in if_none_match.split(","))
+
+
+async def cached_json(
+    request: Request[Any, Any, Any], version_key: str, build: Callable[[], Awaitable[bytes]]
+) -> Response[bytes]:
+    """Answer 304 if the client has this version, else the encoded body (cached by version)."""
+    svc = services(request)
+    # Hashed: the key carries client-chosen text (cursors, tags) unfit for a header.
+    etag = f'W/"{hashlib.blake2b(version_key.encode(), digest_size=12).hexdigest()}"'
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={svc.settings.public_max_age}"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(b"", status_code=304, headers=headers)
+    body = svc.cache.get(version_key)
+    if body is None:
+        body = await build()
+        svc.cache.put(version_key, body)
+    return Response(body, media_type=MediaType.JSON, headers=headers)

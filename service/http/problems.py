@@ -1,0 +1,137 @@
+"""One error story: domain errors and framework errors become RFC 9457 documents.
+
+A 5xx never echoes an exception message: it is logged with the request id, and
+the client gets the id to quote.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+from service import errors
+from service.errors import BylineError, FieldError
+from service.http.middleware import request_id_of
+
+log = logging.getLogger("byline.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_BY_CODE: dict[str, int] = {
+    errors.InvalidInput.code: 400,
+    errors.Unauthorized.code: 401,
+    errors.Forbidden.code: 403,
+    errors.NotFound.code: 404,
+    errors.Conflict.code: 409,
+    errors.RateLimited.code: 429,
+    errors.StorageUnavailable.code: 503,
+}
+_CODE_BY_STATUS = {
+    400: "invalid_input",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    field_errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response[bytes]:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code or _CODE_BY_STATUS.get(status, 'error')}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if field_errors is not None:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in field_errors]
+    body.update(extra or {})
+    return Response(
+        msgspec.json.encode(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
+    )
+
+
+def problem_document(exc: BylineError) -> dict[str, Any]:
+    """The body of a problem for one item of a bulk answer."""
+    status = STATUS_BY_CODE.get(exc.code, 400)
+    document: dict[str, Any] = {
+        "type": f"/problems/{exc.code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": exc.detail,
+    }
+    if isinstance(exc, errors.InvalidInput):
+        document["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+    return document
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: BylineError) -> Response[bytes]:
+    status = STATUS_BY_CODE.get(exc.code, 400)
+    headers: dict[str, str] = {}
+    if isinstance(exc, errors.RateLimited):
+        headers["Retry-After"] = str(exc.retry_after_seconds)
+    if isinstance(exc, errors.StorageUnavailable):
+        headers["Retry-After"] = "1"
+        log.warning("storage unavailable", extra={"request_id": request_id(request)})
+    if isinstance(exc, errors.Unauthorized):
+        headers["WWW-Authenticate"] = "Bearer"
+    field_errors = exc.errors if isinstance(exc, errors.InvalidInput) else None
+    return problem(status, exc.detail, code=exc.code, field_errors=field_errors, headers=headers)
+
+
+def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    if status >= 500:
+        return handle_unexpected(request, exc)
+    if isinstance(exc, ValidationException):
+        field_errors = [
+            FieldError(str(item.get("key", "request")), str(item.get("message", "is invalid")))
+            for item in (exc.extra if isinstance(exc.extra, list) else [])
+            if isinstance(item, dict)
+        ]
+        return problem(400, "the request has invalid parameters", field_errors=field_errors)
+    detail = {
+        404: "no such resource",
+        405: "method not allowed",
+        413: "the request body is too large",
+    }.get(status, str(exc.detail) if status in (401, 403, 415) else HTTPStatus(status).phrase)
+    return problem(status, detail, headers=dict(exc.headers or {}))
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    rid = request_id(request)
+    log.error(
+        "unhandled error on %s %s [request %s]",
+        request.method,
+        request.url.path,
+        rid,
+        exc_info=exc,
+        extra={"request_id": rid},
+    )
+    return problem(
+        500,
+        f"an internal error occurred; quote request id {rid} when reporting it",
+        code="internal_error",
+        extra={"request_id": rid},
+    )
+
+
+def request_id(request: Request[Any, Any, Any]) -> str:
+    return request_id_of(request.scope)

@@ -1,0 +1,202 @@
+"""SQL for comments on the public path and for posting.
+
+The public queries name their columns and none of them reads `email`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from service.storage.database import Queryable, Transaction
+
+_PUBLIC_COLUMNS = (
+    "id, public_id, parent_id, thread_id, depth, visibility, name, website, avatar_key, "
+    "body_html, created_at, edited_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicCommentRow:
+    id: int
+    public_id: str
+    parent_id: int | None
+    thread_id: int
+    depth: int
+    visibility: str
+    name: str | None
+    website: str | None
+    avatar_key: str | None
+    body_html: str | None
+    created_at: str
+    edited_at: str | None
+
+
+def _public(row: sqlite3.Row) -> PublicCommentRow:
+    return PublicCommentRow(*row)
+
+
+async def list_roots(
+    q: Queryable, article_id: int, *, newest_first: bool, limit: int, after: tuple[str, int] | None
+) -> list[PublicCommentRow]:
+    order = "DESC" if newest_first else "ASC"
+    compare = "<" if newest_first else ">"
+    where = "article_id = :article AND parent_id IS NULL AND visibility <> 'hidden'"
+    params: dict[str, object] = {"article": article_id, "limit": limit}
+    if after is not None:
+        where += f" AND (created_at, id) {compare} (:after_at, :after_id)"
+        params["after_at"], params["after_id"] = after
+    rows = await q.fetch_all(
+        f"SELECT {_PUBLIC_COLUMNS} FROM comments INDEXED BY comments_public_roots "
+        f"WHERE {where} ORDER BY created_at {order}, id {order} LIMIT :limit",
+        params,
+    )
+    return [_public(row) for row in rows]
+
+
+async def list_replies(q: Queryable, thread_ids: list[int]) -> list[PublicCommentRow]:
+    if not thread_ids:
+        return []
+    marks = ", ".join("?" for _ in thread_ids)
+    rows = await q.fetch_all(
+        f"SELECT {_PUBLIC_COLUMNS} FROM comments INDEXED BY comments_public_replies "
+        f"WHERE thread_id IN ({marks}) AND parent_id IS NOT NULL AND visibility <> 'hidden' "
+        "ORDER BY created_at, id",
+        tuple(thread_ids),
+    )
+    return [_public(row) for row in rows]
+
+
+async def get_public_comment(q: Queryable, public_id: str) -> PublicCommentRow | None:
+    row = await q.fetch_one(
+        f"SELECT {_PUBLIC_COLUMNS} FROM comments WHERE public_id = :id", {"id": public_id}
+    )
+    return _public(row) if row else None
+
+
+async def count_shown(q: Queryable, slugs: list[str], now: str) -> dict[str, int]:
+    marks = ", ".join(f":s{i}" for i in range(len(slugs)))
+    params: dict[str, object] = {f"s{i}": slug for i, slug in enumerate(slugs)}
+    params["now"] = now
+    rows = await q.fetch_all(
+        f"SELECT slug, comment_count FROM articles WHERE slug IN ({marks}) "
+        "AND status = 'published' AND published_at <= :now",
+        params,
+    )
+    return {row["slug"]: int(row["comment_count"]) for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class ParentRow:
+    id: int
+    article_id: int
+    thread_id: int
+    depth: int
+    status: str
+    removed: bool
+
+
+async def get_parent(q: Queryable, public_id: str) -> ParentRow | None:
+    row = await q.fetch_one(
+        "SELECT id, article_id, thread_id, depth, status, removed FROM comments "
+        "WHERE public_id = :id",
+        {"id": public_id},
+    )
+    if row is None:
+        return None
+    return ParentRow(row[0], row[1], row[2], row[3], row[4], bool(row[5]))
+
+
+@dataclass(frozen=True, slots=True)
+class NewComment:
+    public_id: str
+    article_id: int
+    parent_id: int | None
+    thread_id: int | None
+    depth: int
+    status: str
+    name: str
+    email: str
+    website: str | None
+    body: str
+    body_html: str
+    email_key: str
+    avatar_key: str
+    client_key: str
+    body_fingerprint: str
+    flags: str
+    edit_token_hash: str
+    edit_expires_at: str
+    created_at: str
+
+
+async def insert_comment(tx: Transaction, new: NewComment) -> int:
+    values = {name: getattr(new, name) for name in NewComment.__slots__}
+    comment_id = await tx.insert(
+        "INSERT INTO comments (public_id, article_id, parent_id, thread_id, depth, status, "
+        "name, email, website, body, body_html, email_key, avatar_key, client_key, "
+        "body_fingerprint, flags, edit_token_hash, edit_expires_at, created_at) VALUES "
+        "(:public_id, :article_id, :parent_id, coalesce(:thread_id, 0), :depth, :status, "
+        ":name, :email, :website, :body, :body_html, :email_key, :avatar_key, :client_key, "
+        ":body_fingerprint, :flags, :edit_token_hash, :edit_expires_at, :created_at)",
+        values,
+    )
+    if new.thread_id is None:
+        # A top-level comment is its own thread.
+        await tx.execute("UPDATE comments SET thread_id = id WHERE id = :id", {"id": comment_id})
+    return comment_id
+
+
+@dataclass(frozen=True, slots=True)
+class PostingFacts:
+    seconds_since_last_by_email: float | None
+    seconds_since_last_by_client: float | None
+    recent_count_by_email: int
+    recent_count_by_client: int
+    oldest_recent_by_email: float | None
+    oldest_recent_by_client: float | None
+    duplicate: bool
+
+
+async def posting_facts(
+    q: Queryable,
+    *,
+    email_key: str,
+    client_key: str,
+    fingerprint: str,
+    now_epoch: float,
+    rate_window: int,
+    duplicate_window: int,
+) -> PostingFacts:
+    """What the rules need to know about recent posts, in two indexed queries."""
+    since = max(rate_window, duplicate_window, 1)
+    sql = (
+        "SELECT unixepoch(created_at) AS t, body_fingerprint FROM comments "
+        "WHERE {col} = :key AND created_at >= datetime(:now, 'unixepoch', :back) "
+        "ORDER BY created_at DESC"
+    )
+    back = f"-{since} seconds"
+    by_email = await q.fetch_all(
+        sql.format(col="email_key"), {"key": email_key, "now": now_epoch, "back": back}
+    )
+    by_client = await q.fetch_all(
+        sql.format(col="client_key"), {"key": client_key, "now": now_epoch, "back": back}
+    )
+
+    def ages(rows: list[sqlite3.Row], window: int) -> list[float]:
+        return [now_epoch - row["t"] for row in rows if now_epoch - row["t"] <= window]
+
+    email_ages, client_ages = ages(by_email, rate_window), ages(by_client, rate_window)
+    duplicate = any(
+        row["body_fingerprint"] == fingerprint and now_epoch - row["t"] <= duplicate_window
+        for row in (*by_email, *by_client)
+    )
+    return PostingFacts(
+        seconds_since_last_by_email=(now_epoch - by_email[0]["t"]) if by_email else None,
+        seconds_since_last_by_client=(now_epoch - by_client[0]["t"]) if by_client else None,
+        recent_count_by_email=len(email_ages),
+        recent_count_by_client=len(client_ages),
+        oldest_recent_by_email=max(email_ages) if email_ages else None,
+        oldest_recent_by_client=max(client_ages) if client_ages else None,
+        duplicate=duplicate,
+    )
