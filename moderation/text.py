@@ -1,0 +1,93 @@
+"""How the rules read text: normalization, term matching, link counting."""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+
+def normalize_for_matching(text: str) -> str:
+    """Fold `text` so that look-alike spellings of a term compare equal.
+
+    NFKC turns full-width and other compatibility forms into plain ones;
+    casefold handles case (including "ß" -> "ss"); format characters such as
+    zero-width spaces and soft hyphens are dropped because they split a word
+    without changing how it looks; runs of whitespace become one space.
+    """
+    # Format characters go first, so that what they separated can compose.
+    # After the whitespace is collapsed, printable text cannot hold any, and
+    # the check per character is skipped.
+    text = " ".join(text.split())
+    if not text.isprintable():
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    folded = unicodedata.normalize(
+        "NFKC", unicodedata.normalize("NFKC", text).casefold()
+    )
+    return " ".join(folded.split())
+
+
+def find_terms(text: str, terms: tuple[str, ...]) -> list[str]:
+    """The configured `terms` that occur in `text`, in normalized form.
+
+    A term made only of letters, digits and underscores matches whole words;
+    a term with spaces or punctuation matches anywhere.
+    """
+    prepared = _prepare_terms(terms)
+    if not prepared:
+        return []
+    normalized = normalize_for_matching(text)
+    # A set of words, not a regex per term: long term lists stay cheap.
+    words = set(_WORD.findall(normalized))
+    return [
+        term
+        for term, whole_word in prepared
+        if (term in words if whole_word else term in normalized)
+    ]
+
+
+_WORD = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=16)
+def _prepare_terms(terms: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+    # Cached because the same configured lists serve every submission.
+    prepared: dict[str, bool] = {}
+    for raw in terms:
+        term = normalize_for_matching(raw)
+        if term and term not in prepared:
+            prepared[term] = _WORD.fullmatch(term) is not None
+    return tuple(prepared.items())
+
+
+# [text](destination "title") and ![alt](destination); an empty destination
+# links nowhere, so it does not count. No two adjacent parts can match the
+# same characters, which keeps matching linear on hostile input.
+_MARKDOWN_LINK = re.compile(
+    r"\[[^\[\]]*\]\(\s*"
+    r"(?:<[^<>\n]+>|(?:[^\s()<>]|\([^\s()<>]*\))+)"
+    r"(?:\s+(?:\"[^\"]*\"|'[^']*'|\([^()]*\)))?\s*\)"
+)
+# [label]: destination, which turns every [text][label] into a link.
+_REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*<?\S+", re.MULTILINE)
+# What a linkifier turns into a link: URLs, mailto: and www. addresses.
+_BARE_LINK = re.compile(
+    r"(?:\b(?:https?://|mailto:)|(?<![\w.])www\.(?=\w))[^\s<>]+", re.IGNORECASE
+)
+# <someone@example.com> is a CommonMark mailto autolink.
+_EMAIL_AUTOLINK = re.compile(r"<[^\s<>@]+@[^\s<>@]+>")
+
+
+def count_links(markdown: str) -> int:
+    """How many links the Markdown source holds, each counted once.
+
+    Counted on the source, code spans included: a false flag costs a
+    moderator a glance, a missed link costs more.
+    """
+    count = 0
+    for pattern in (_MARKDOWN_LINK, _REFERENCE_DEFINITION):
+        # Blanked out once counted, so the URL inside is not counted again.
+        markdown, found = pattern.subn(" ", markdown)
+        count += found
+    bare = _BARE_LINK.findall(markdown)
+    return count + len(bare) + len(_EMAIL_AUTOLINK.findall(markdown))
