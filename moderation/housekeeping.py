@@ -23,16 +23,12 @@ DEFAULT_SPAM_MAX_AGE: Final = timedelta(days=30)
 DEFAULT_PENDING_MAX_AGE: Final = timedelta(days=7)
 
 
-def spam_purge_cutoff(
-    now: datetime, max_age: timedelta = DEFAULT_SPAM_MAX_AGE
-) -> datetime:
+def spam_purge_cutoff(now: datetime, max_age: timedelta = DEFAULT_SPAM_MAX_AGE) -> datetime:
     """Comments that became spam before the returned time are to be purged."""
     return _cutoff(now, max_age)
 
 
-def stale_pending_cutoff(
-    now: datetime, max_age: timedelta = DEFAULT_PENDING_MAX_AGE
-) -> datetime:
+def stale_pending_cutoff(now: datetime, max_age: timedelta = DEFAULT_PENDING_MAX_AGE) -> datetime:
     """Pending comments created before the returned time are overdue for a look."""
     return _cutoff(now, max_age)
 

@@ -154,12 +154,8 @@ def _flood_wait(facts: Facts, settings: RuleSettings) -> int | None:
     waits = [
         _interval_wait(facts.seconds_since_last_by_email, settings),
         _interval_wait(facts.seconds_since_last_by_client, settings),
-        _window_wait(
-            facts.recent_count_by_email, facts.oldest_recent_age_by_email, settings
-        ),
-        _window_wait(
-            facts.recent_count_by_client, facts.oldest_recent_age_by_client, settings
-        ),
+        _window_wait(facts.recent_count_by_email, facts.oldest_recent_age_by_email, settings),
+        _window_wait(facts.recent_count_by_client, facts.oldest_recent_age_by_client, settings),
     ]
     longest = max((wait for wait in waits if wait is not None), default=None)
     if longest is None:
@@ -208,9 +204,7 @@ def _honeypot_flags(trap: str | None) -> list[Flag]:
     return [Flag("honeypot", "the hidden trap field was filled in")]
 
 
-def _term_flags(
-    submission: Submission, terms: tuple[str, ...], rule: str, kind: str
-) -> list[Flag]:
+def _term_flags(submission: Submission, terms: tuple[str, ...], rule: str, kind: str) -> list[Flag]:
     fields = (
         ("name", submission.name),
         ("e-mail address", submission.email),
@@ -229,7 +223,5 @@ def _without_email(flag: Flag, email: str) -> Flag:
     detail = flag.detail
     for needle in (email.strip(), normalize_for_matching(email)):
         if needle:
-            detail = re.sub(
-                re.escape(needle), "[e-mail address]", detail, flags=re.IGNORECASE
-            )
+            detail = re.sub(re.escape(needle), "[e-mail address]", detail, flags=re.IGNORECASE)
     return flag if detail == flag.detail else Flag(flag.rule, detail)

@@ -21,9 +21,7 @@ def normalize_for_matching(text: str) -> str:
     text = " ".join(text.split())
     if not text.isprintable():
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    folded = unicodedata.normalize(
-        "NFKC", unicodedata.normalize("NFKC", text).casefold()
-    )
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     return " ".join(folded.split())
 
 
@@ -71,9 +69,7 @@ _MARKDOWN_LINK = re.compile(
 # [label]: destination, which turns every [text][label] into a link.
 _REFERENCE_DEFINITION = re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]*<?\S+", re.MULTILINE)
 # What a linkifier turns into a link: URLs, mailto: and www. addresses.
-_BARE_LINK = re.compile(
-    r"(?:\b(?:https?://|mailto:)|(?<![\w.])www\.(?=\w))[^\s<>]+", re.IGNORECASE
-)
+_BARE_LINK = re.compile(r"(?:\b(?:https?://|mailto:)|(?<![\w.])www\.(?=\w))[^\s<>]+", re.IGNORECASE)
 # <someone@example.com> is a CommonMark mailto autolink.
 _EMAIL_AUTOLINK = re.compile(r"<[^\s<>@]+@[^\s<>@]+>")
 

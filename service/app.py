@@ -13,9 +13,11 @@ from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
 
 from service.config import Settings, load_settings
+from service import errors
 from service.errors import BylineError
 from service.http.admin import AdminController
 from service.http.articles import ArticleController
+from service.http.comments import CommentController
 from service.http.docs import docs_assets_router, openapi_config
 from service.http.health import healthz, readyz
 from service.http.middleware import add_security_headers
@@ -24,6 +26,17 @@ from service.keys import Keys
 from service.services import Services
 from service.storage.database import Database
 from service.storage.installation import ensure_secret
+
+
+CLIENT_ERRORS = (
+    errors.InvalidInput,
+    errors.NotFound,
+    errors.Conflict,
+    errors.Forbidden,
+    errors.Unauthorized,
+    errors.RateLimited,
+    errors.StorageUnavailable,
+)
 
 
 @asynccontextmanager
@@ -45,7 +58,8 @@ def _logging(settings: Settings) -> LoggingConfig:
         root={"level": settings.log_level, "handlers": ["queue_listener"]},
         formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
         log_exceptions="always",
-        disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 429, 503},
+        # Client errors are answered, not logged as crashes; 5xx always are.
+        disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 429, *CLIENT_ERRORS},
     )
 
 
@@ -54,6 +68,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[
             ArticleController,
+            CommentController,
             AdminController,
             healthz,
             readyz,

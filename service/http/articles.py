@@ -22,7 +22,6 @@ from service.http.public_mapping import (
 )
 from service.http.public_types import (
     ArticleList,
-    CommentList,
     PublicArticle,
     RelatedList,
     encode,
@@ -143,28 +142,5 @@ class ArticleController(Controller):
 
         async def build() -> bytes:
             return encode(await related_list(svc, article.id, limit))
-
-        return await cached_json(request, key, build)  # type: ignore[return-value]
-
-    @get("/{slug:str}/comments", summary="Approved comments in thread order")
-    async def list_comments(
-        self,
-        request: Request[Any, Any, Any],
-        slug: FromPath[str],
-        sort: Annotated[str, QueryParameter(description="oldest or newest")] = "oldest",
-        limit: Limit = 20,
-        cursor: Annotated[str | None, QueryParameter()] = None,
-    ) -> Response[CommentList]:
-        svc = services(request)
-        if sort not in ("oldest", "newest"):
-            raise InvalidInput([FieldError("sort", "must be oldest or newest")])
-        article = await get_public_article(svc.db, checked_slug(slug))
-        key = f"comments.{article.id}.{article.version}.{sort}.{limit}.{cursor}"
-
-        async def build() -> bytes:
-            page = await thread.list_thread(
-                svc.db, svc.keys, article, sort=sort, limit=limit, cursor=cursor
-            )
-            return encode(comment_list(page))
 
         return await cached_json(request, key, build)  # type: ignore[return-value]

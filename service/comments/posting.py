@@ -1,0 +1,163 @@
+"""A reader leaves a reply: checks, rules, rendering and one durable insert.
+
+Everything from the flood check to the insert happens inside one write
+transaction, so two workers cannot both let a flood through.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from moderation.rules import Duplicate, Facts, Flooding, RuleSettings, Submission, evaluate
+from moderation.states import Status
+from service.clock import format_time, utc_now
+from service.comments.fields import NEW_COMMENT
+from service.config import Settings
+from service.content.articles import get_public_article
+from service.content.rendering import render_comment
+from service.errors import Conflict, FieldError, Forbidden, InvalidInput, RateLimited
+from service.fields import Email
+from service.keys import Keys
+from service.storage import comments as store
+from service.storage.audit import add_audit_entry
+from service.storage.database import Database, Transaction
+from service.validation import collect
+
+EDIT_TOKEN_BYTES = 24  # 192 bits
+
+
+def rule_settings(settings: Settings) -> RuleSettings:
+    return RuleSettings(
+        disallowed_terms=settings.disallowed_terms,
+        moderation_terms=settings.moderation_terms,
+        max_links=settings.max_links,
+        min_interval_seconds=settings.post_min_interval_seconds,
+        rate_limit_count=settings.post_rate_limit,
+        rate_limit_window_seconds=settings.post_rate_window_seconds,
+    )
+
+
+@dataclass(frozen=True)
+class Accepted:
+    public_id: str
+    edit_token: str
+    edit_expires_at: str
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+async def submit(
+    db: Database, keys: Keys, settings: Settings, slug: str, raw: dict[str, Any], client: str
+) -> Accepted:
+    data = collect(raw, NEW_COMMENT)
+    email: Email = data["email"]
+    submission = Submission(
+        name=data["name"],
+        email=email.value,
+        website=data["website"],
+        body=data["body"],
+        trap=data["trap"],
+    )
+    body_html = render_comment(submission.body)
+    fingerprint = keys.fingerprint(" ".join(submission.body.casefold().split()))
+    now = utc_now()
+    edit_token = secrets.token_urlsafe(EDIT_TOKEN_BYTES)
+    expires = format_time(now + timedelta(seconds=settings.edit_window_seconds))
+    async with db.write() as tx:
+        article = await get_public_article(tx, slug)
+        if not article.comments_open:
+            raise Forbidden("comments are closed on this article")
+        parent_id, thread_id, depth = await _place_reply(
+            tx, settings, article.id, data["parent_id"]
+        )
+        facts = await store.posting_facts(
+            tx,
+            email_key=keys.email_key(email.value),
+            client_key=keys.client_key(client),
+            fingerprint=fingerprint,
+            now_epoch=time.time(),
+            rate_window=settings.post_rate_window_seconds,
+            duplicate_window=settings.duplicate_window_seconds,
+        )
+        verdict = _judge(submission, facts, settings)
+        public_id = new_public_id()
+        await store.insert_comment(
+            tx,
+            store.NewComment(
+                public_id=public_id,
+                article_id=article.id,
+                parent_id=parent_id,
+                thread_id=thread_id,
+                depth=depth,
+                status=verdict.status.value,
+                name=submission.name,
+                email=email.value,
+                website=submission.website,
+                body=submission.body,
+                body_html=body_html,
+                email_key=keys.email_key(email.value),
+                avatar_key=keys.avatar_key(email.value),
+                client_key=keys.client_key(client),
+                body_fingerprint=fingerprint,
+                flags=json.dumps([{"rule": f.rule, "detail": f.detail} for f in verdict.flags]),
+                edit_token_hash=keys.fingerprint(edit_token),
+                edit_expires_at=expires,
+                created_at=format_time(now),
+            ),
+        )
+        await add_audit_entry(
+            tx, actor="author", comment_id=public_id, action="submit",
+            from_status=None, to_status=verdict.status.value, note=None,
+        )  # fmt: skip
+    return Accepted(public_id=public_id, edit_token=edit_token, edit_expires_at=expires)
+
+
+def _judge(submission: Submission, facts: store.PostingFacts, settings: Settings) -> Any:
+    try:
+        return evaluate(
+            submission,
+            Facts(
+                seconds_since_last_by_email=facts.seconds_since_last_by_email,
+                seconds_since_last_by_client=facts.seconds_since_last_by_client,
+                recent_count_by_email=facts.recent_count_by_email,
+                recent_count_by_client=facts.recent_count_by_client,
+                duplicate=facts.duplicate and settings.duplicate_window_seconds > 0,
+                oldest_recent_age_by_email=facts.oldest_recent_by_email,
+                oldest_recent_age_by_client=facts.oldest_recent_by_client,
+            ),
+            rule_settings(settings),
+        )
+    except Flooding as exc:
+        raise RateLimited(
+            "too many comments; wait before posting again", exc.retry_after_seconds
+        ) from None
+    except Duplicate:
+        raise Conflict("this comment was already posted") from None
+
+
+async def _place_reply(
+    tx: Transaction, settings: Settings, article_id: int, parent_public_id: str | None
+) -> tuple[int | None, int | None, int]:
+    """(parent row id, thread id, depth) for a new comment; replies go to approved comments."""
+    if parent_public_id is None:
+        return None, None, 0
+    parent = await store.get_parent(tx, parent_public_id)
+    if (
+        parent is None
+        or parent.article_id != article_id
+        or parent.status != Status.APPROVED
+        or parent.removed
+    ):
+        raise InvalidInput([FieldError("parent_id", "must be an approved comment of this article")])
+    if parent.depth + 1 > settings.max_reply_depth:
+        raise InvalidInput(
+            [FieldError("parent_id", f"replies nest at most {settings.max_reply_depth} deep")]
+        )
+    return parent.id, parent.thread_id, parent.depth + 1

@@ -1,0 +1,61 @@
+"""Who is posting: the client's network, for rate limits.
+
+X-Forwarded-For is believed only when the peer is a configured trusted proxy
+(BYLINE_TRUSTED_PROXIES); then the rightmost address that is not itself a
+trusted proxy is the client. An IPv6 client is counted by its /64, since one
+subscriber usually holds a whole /64.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from typing import Any
+
+from litestar import Request
+
+from service.config import IPNetwork
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _parse(text: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _trusted(address: Address, proxies: Sequence[IPNetwork]) -> bool:
+    return any(address in network for network in proxies)
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, proxies: Sequence[IPNetwork]
+) -> Address | None:
+    address = _parse(peer) if peer else None
+    if address is None or not proxies or not _trusted(address, proxies):
+        return address
+    for hop in reversed((forwarded_for or "").split(",")):
+        candidate = _parse(hop)
+        if candidate is None:
+            break
+        if not _trusted(candidate, proxies):
+            return candidate
+        address = candidate
+    return address
+
+
+def network_key(address: Address | None) -> str:
+    if address is None:
+        return "unknown"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
+    return str(address)
+
+
+def client_network(request: Request[Any, Any, Any], proxies: Sequence[IPNetwork]) -> str:
+    peer = request.client.host if request.client else None
+    return network_key(client_address(peer, request.headers.get("x-forwarded-for"), proxies))

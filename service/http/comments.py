@@ -1,0 +1,160 @@
+"""Public comment endpoints: post, counts, and the commenter's own comment."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromPath, QueryParameter
+
+from moderation.states import Status, visible_status
+from service.clock import now_text
+from service.comments import owner, posting, thread
+from service.content.articles import get_public_article
+from service.errors import FieldError, InvalidInput, NotFound
+from service.fields import is_slug
+from service.http.articles import Limit, checked_slug
+from service.http.body import decode_object, require_json
+from service.http.caching import cached_json
+from service.http.clients import client_network
+from service.http.comment_requests import CommentEditBody, NewCommentBody
+from service.http.openapi_body import body_operation
+from service.http.problems import problem
+from service.http.public_mapping import comment_list
+from service.http.public_types import (
+    CommentAuthor,
+    CommentCounts,
+    CommentList,
+    CommentReceipt,
+    PublicComment,
+    encode,
+)
+from service.services import services
+from service.storage import comments as store
+from service.storage.owner import OwnCommentRow
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def own_view(row: OwnCommentRow) -> PublicComment:
+    """The commenter's view of their own comment, whatever its status."""
+    author = None
+    if row.name is not None and row.avatar_key is not None:
+        author = CommentAuthor(name=row.name, website=row.website, avatar_key=row.avatar_key)
+    return PublicComment(
+        id=row.public_id,
+        parent_id=row.parent_public_id,
+        depth=row.depth,
+        author=author,
+        body_html=row.body_html,
+        created_at=row.created_at,
+        edited_at=row.edited_at,
+        removed=row.removed,
+    )
+
+
+def _token(request: Request[Any, Any, Any]) -> str | None:
+    return request.headers.get("x-edit-token")
+
+
+class CommentController(Controller):
+    path = "/v1"
+    tags = ["comments"]
+
+    @post(
+        "/articles/{slug:str}/comments",
+        status_code=202,
+        operation_class=body_operation(NewCommentBody),
+        request_max_body_size=64 * 1024,
+        summary="Leave a reply; it waits for moderation",
+    )
+    async def post_comment(
+        self, request: Request[Any, Any, Any], slug: FromPath[str]
+    ) -> Response[CommentReceipt]:
+        svc = services(request)
+        require_json(request)
+        if len(await request.body()) > svc.settings.comment_max_body_bytes:
+            return problem(413, "the request body is too large")  # type: ignore[return-value]
+        raw = decode_object(await request.body())
+        if not is_slug(slug):
+            raise NotFound("no such article")
+        client = client_network(request, svc.settings.trusted_proxies)
+        accepted = await posting.submit(svc.db, svc.keys, svc.settings, slug, raw, client)
+        row = await owner.read_own(svc.db, svc.keys, accepted.public_id, accepted.edit_token)
+        receipt = CommentReceipt(
+            comment=own_view(row),
+            status=Status.PENDING.value,  # spam answers exactly like pending
+            edit_token=accepted.edit_token,
+            edit_expires_at=accepted.edit_expires_at,
+        )
+        return Response(receipt, status_code=202, headers=NO_STORE)
+
+    @get("/articles/{slug:str}/comments", summary="Approved comments in thread order")
+    async def list_comments(
+        self,
+        request: Request[Any, Any, Any],
+        slug: FromPath[str],
+        sort: Annotated[str, QueryParameter(description="oldest or newest")] = "oldest",
+        limit: Limit = 20,
+        cursor: Annotated[str | None, QueryParameter()] = None,
+    ) -> Response[CommentList]:
+        svc = services(request)
+        if sort not in ("oldest", "newest"):
+            raise InvalidInput([FieldError("sort", "must be oldest or newest")])
+        article = await get_public_article(svc.db, checked_slug(slug))
+        key = f"comments.{article.id}.{article.version}.{sort}.{limit}.{cursor}"
+
+        async def build() -> bytes:
+            page = await thread.list_thread(
+                svc.db, svc.keys, article, sort=sort, limit=limit, cursor=cursor
+            )
+            return encode(comment_list(page))
+
+        return await cached_json(request, key, build)  # type: ignore[return-value]
+
+    @get("/comments/counts", summary="Approved comment counts for several articles")
+    async def counts(
+        self,
+        request: Request[Any, Any, Any],
+        article: Annotated[list[str], QueryParameter(description="Article slugs (up to 100).")],
+    ) -> Response[CommentCounts]:
+        if len(article) > 100:
+            raise InvalidInput([FieldError("article", "at most 100 articles per request")])
+        slugs = [slug for slug in article if is_slug(slug)]
+        found = await store.count_shown(services(request).db, slugs, now_text()) if slugs else {}
+        counts = {slug: found.get(slug, 0) for slug in article}
+        headers = {"Cache-Control": f"public, max-age={services(request).settings.public_max_age}"}
+        return Response(CommentCounts(counts=counts), headers=headers)
+
+    @get("/comments/{comment_id:str}", summary="The commenter's own comment (X-Edit-Token)")
+    async def get_own(
+        self, request: Request[Any, Any, Any], comment_id: FromPath[str]
+    ) -> Response[CommentReceipt]:
+        svc = services(request)
+        row = await owner.read_own(svc.db, svc.keys, comment_id, _token(request))
+        return Response(_receipt(row), headers=NO_STORE)
+
+    @patch(
+        "/comments/{comment_id:str}",
+        operation_class=body_operation(CommentEditBody),
+        request_max_body_size=64 * 1024,
+        summary="Edit one's own comment within the edit window",
+    )
+    async def edit_own(
+        self, request: Request[Any, Any, Any], comment_id: FromPath[str]
+    ) -> Response[CommentReceipt]:
+        svc = services(request)
+        token = _token(request)
+        require_json(request)
+        raw = decode_object(await request.body())
+        row = await owner.edit_own(svc.db, svc.keys, svc.settings, comment_id, token, raw)
+        return Response(_receipt(row), headers=NO_STORE)
+
+    @delete("/comments/{comment_id:str}", status_code=204, summary="Delete one's own comment")
+    async def delete_own(self, request: Request[Any, Any, Any], comment_id: FromPath[str]) -> None:
+        svc = services(request)
+        await owner.delete_own(svc.db, svc.keys, comment_id, _token(request))
+
+
+def _receipt(row: OwnCommentRow) -> CommentReceipt:
+    return CommentReceipt(comment=own_view(row), status=visible_status(Status(row.status)))
