@@ -21,6 +21,7 @@ from service.http.comments import CommentController
 from service.http.docs import docs_assets_router, openapi_config
 from service.http.health import healthz, readyz
 from service.http.middleware import add_security_headers
+from service.http.moderation import ModerationController
 from service.http.problems import handle_domain_error, handle_http_error, handle_unexpected
 from service.keys import Keys
 from service.services import Services
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ArticleController,
             CommentController,
             AdminController,
+            ModerationController,
             healthz,
             readyz,
             docs_assets_router(),
