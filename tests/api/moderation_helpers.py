@@ -6,6 +6,7 @@ on are visible where they are used.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -115,3 +116,31 @@ async def running_env(tmp_path: Path) -> AsyncIterator[Env]:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             await publish_article(client, tokens["editor"])
             yield Env(client=client, tokens=tokens, path=path, app=app)
+
+
+@asynccontextmanager
+async def env_for_fixture(tmp_path: Path) -> AsyncIterator[Env]:
+    """`running_env` held open by a task of its own.
+
+    pytest-asyncio may tear a fixture down in another task than the one that set
+    it up, and the app's lifespan (an anyio task group) must exit where it entered.
+    """
+    ready: asyncio.Future[Env] = asyncio.get_running_loop().create_future()
+    stop = asyncio.Event()
+
+    async def hold() -> None:
+        try:
+            async with running_env(tmp_path) as env:
+                ready.set_result(env)
+                await stop.wait()
+        except BaseException as exc:
+            if not ready.done():
+                ready.set_exception(exc)
+            raise
+
+    task = asyncio.create_task(hold())
+    try:
+        yield await ready
+    finally:
+        stop.set()
+        await task
