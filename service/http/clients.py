@@ -20,10 +20,14 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def _parse(text: str) -> Address | None:
+    """An address; an IPv4-mapped IPv6 address (dual-stack sockets) is its IPv4 address."""
     try:
-        return ipaddress.ip_address(text.strip().strip("[]"))
+        address = ipaddress.ip_address(text.strip().strip("[]"))
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 def _trusted(address: Address, proxies: Sequence[IPNetwork]) -> bool:

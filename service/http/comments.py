@@ -80,7 +80,7 @@ class CommentController(Controller):
             raise NotFound("no such article")
         client = client_network(request, svc.settings.trusted_proxies)
         accepted = await posting.submit(svc.db, svc.keys, svc.settings, slug, raw, client)
-        row = await owner.read_own(svc.db, svc.keys, accepted.public_id, accepted.edit_token)
+        row = await owner.read_accepted(svc.db, accepted.public_id)
         receipt = CommentReceipt(
             comment=own_view(row),
             status=Status.PENDING.value,  # spam answers exactly like pending
