@@ -28,9 +28,18 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+# Slow clients: a connection that has not sent its full request headers within this
+# many milliseconds is closed by granian (its default is 30 s). Request bodies are
+# bounded by size in the app (413), not by time: a reverse proxy in front (nginx
+# `client_body_timeout`, `client_header_timeout`, `limit_conn`) should bound slow
+# bodies and the number of connections per address.
+HEADER_READ_TIMEOUT_MS = 10_000
+
+
 def serve(settings: Settings) -> int:
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
 
     os.environ.update(settings_to_env(settings))
     Granian(
@@ -42,5 +51,6 @@ def serve(settings: Settings) -> int:
         workers=settings.workers,
         respawn_failed_workers=True,
         log_access=False,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
     ).serve()
     return 0

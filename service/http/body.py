@@ -48,7 +48,35 @@ def decode_object(raw: bytes) -> dict[str, Any]:
         raise InvalidInput([], "the body is not valid JSON") from None
     if not isinstance(value, dict):
         raise InvalidInput([], "the body must be a JSON object")
+    _refuse_lone_surrogates(value)
     return value
+
+
+def _refuse_lone_surrogates(value: dict[str, Any]) -> None:
+    """`"\\ud800"` is valid JSON but not Unicode: it cannot be stored as UTF-8.
+
+    json.loads turns an unpaired surrogate escape into a str that fails only when
+    SQLite encodes it, far from here, as a 500. Walk keys and strings once, without
+    recursion (the nesting was already bounded by the decoder).
+    """
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings = [item]
+        elif isinstance(item, dict):
+            strings = list(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+            continue
+        else:
+            continue
+        for text in strings:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInput([], "the body contains an unpaired surrogate") from None
 
 
 def require_json(request: Request[Any, Any, Any]) -> None:
