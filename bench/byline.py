@@ -9,6 +9,7 @@ Posting limits are switched off with environment settings while benchmarking.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -75,9 +76,15 @@ class Byline(Target):
         self._prefill()
 
     def _create_token(self, exe: Path) -> str:
+        # The database goes by environment: it works wherever the CLI puts --database.
         argv = [str(exe), "tokens", "create", "--name", "bench", "--role", "admin"]
         done = subprocess.run(
-            [*argv, "--database", str(DB)], capture_output=True, text=True, timeout=60, check=False
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "BYLINE_DATABASE": str(DB)},
         )
         lines = done.stdout.strip().splitlines()
         if done.returncode != 0 or not lines:
@@ -183,5 +190,5 @@ class Byline(Target):
 
     def _approve_args(self, mode: str, batch: int) -> Prepared:
         ids = self.pending_ids()
-        IDS_FILE.write_text("\n".join(ids) + "\n")
-        return Prepared([str(IDS_FILE), self.token, mode, str(batch)], max_units=len(ids))
+        ids = ids[: len(ids) - len(ids) % batch]  # whole batches only("\n".join(ids) + "\n")
+        return Prepared([str(IDS_FILE), self.token, mode, str(batch)], pool=len(ids))

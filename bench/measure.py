@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass
 from bench import procstat, wrk
 from bench.targets import Case, Prepared, Target
 
+SERVER_CPU = 0  # every server is pinned here; wrk runs on CPU 1
+
 
 @dataclass
 class Run:
@@ -16,7 +18,7 @@ class Run:
     case: str
     round: int  # 0 is the warm-up
     requests: int
-    units: int  # comments or decisions handled (requests x batch, capped by the ids available)
+    units: int  # requests, or decisions for bulk cases (requests x batch)
     seconds: float
     rps: float
     p50_ms: float
@@ -30,6 +32,7 @@ class Run:
     unexpected_status: int  # responses whose status is not what the case expects
     socket_errors: int
     statuses: dict[int, int]
+    foreign_cpu0: float  # share of CPU 0 used by processes other than this server (noise)
     note: str = ""
 
     def as_dict(self) -> dict[str, object]:
@@ -42,8 +45,11 @@ def run_case(
     server = target.server
     assert server is not None
     prepared = case.prepare() if case.prepare else Prepared(case.lua_args)
-    if prepared.max_units == 0:
-        raise RuntimeError(f"{target.name}/{case.name}: nothing to work on (no pending ids)")
+    if prepared.pool is not None and prepared.pool <= connections * case.per_request:
+        raise RuntimeError(
+            f"only {prepared.pool} pending comments; the {connections} connections need more "
+            f"than {connections * case.per_request} (raise --prefill)"
+        )
 
     result: list[wrk.WrkResult] = []
     errors: list[BaseException] = []
@@ -64,6 +70,7 @@ def run_case(
             errors.append(e)
 
     before = procstat.sample(server.pid)
+    busy0_before, t0 = procstat.cpu_busy_seconds(SERVER_CPU), time.monotonic()
     peak = before
     loader = threading.Thread(target=load, daemon=True)
     loader.start()
@@ -73,15 +80,15 @@ def run_case(
         if now.rss > peak.rss:
             peak = now
     after = procstat.sample(server.pid)
+    busy0, wall = procstat.cpu_busy_seconds(SERVER_CPU) - busy0_before, time.monotonic() - t0
     if errors:
         raise errors[0]
     r = result[0]
 
     units = r.requests * case.per_request
     note = ""
-    if prepared.max_units is not None and units > prepared.max_units:
-        note = f"ran out of ids: {units - prepared.max_units} repeated no-op requests"
-        units = prepared.max_units
+    if prepared.pool and units > prepared.pool:
+        note = f"{units / prepared.pool:.1f} passes over {prepared.pool} comments (approve/reject)"
     cpu_ms = (after.cpu_s - before.cpu_s) * 1000.0
     unexpected = sum(n for code, n in r.statuses.items() if code not in case.expect)
     return Run(
@@ -103,6 +110,7 @@ def run_case(
         unexpected_status=unexpected,
         socket_errors=r.socket_errors,
         statuses=r.statuses,
+        foreign_cpu0=max(0.0, busy0 - (after.cpu_s - before.cpu_s)) / wall if wall else 0.0,
         note=note,
     )
 

@@ -81,3 +81,13 @@ def sample(root: int) -> Sample:
         max_rss=max(rss, default=0),
         processes=len(pids),
     )
+
+
+def cpu_busy_seconds(cpu: int) -> float:
+    """Busy time of one CPU since boot (everything but idle and iowait), from /proc/stat."""
+    for line in (PROC / "stat").read_text().splitlines():
+        if line.startswith(f"cpu{cpu} "):
+            v = [int(x) for x in line.split()[1:]]
+            # user nice system idle iowait irq softirq steal ...
+            return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / CLOCK_TICKS
+    raise ValueError(f"no cpu{cpu} in /proc/stat")

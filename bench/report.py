@@ -41,6 +41,7 @@ class Row:
     rss_mb: Spread | None
     max_worker_rss_mb: float
     errors: int
+    foreign_cpu0: Spread | None  # share of the server's CPU taken by other processes
     vs_ceiling: Spread | None  # ceiling CPU/unit ÷ this CPU/unit, same round (higher is better)
     vs_ceiling_rps: Spread | None  # this req/s ÷ ceiling req/s, same round
     vs_isso: Spread | None  # Isso CPU/unit ÷ this CPU/unit, same round
@@ -93,6 +94,7 @@ def summarise(runs: Sequence[Run], info: dict[tuple[str, str], dict[str, Any]]) 
                 rss_mb=Spread.of(r.rss_mb for r in ms),
                 max_worker_rss_mb=max(r.max_worker_rss_mb for r in ms),
                 errors=sum(r.non_2xx_3xx + r.unexpected_status + r.socket_errors for r in ms),
+                foreign_cpu0=Spread.of(r.foreign_cpu0 for r in ms),
                 vs_ceiling=_ratios(mine, ceiling, "cpu_ms_per_unit", invert=True),
                 vs_ceiling_rps=_ratios(mine, ceiling, "rps", invert=False),
                 vs_isso=_ratios(mine, isso, "cpu_ms_per_unit", invert=True),
@@ -126,7 +128,7 @@ def _fmt(s: Spread | None, spread: bool = False, suffix: str = "") -> str:
 
 HEADERS = [
     "target", "case", "KB", "req/s [min-max]", "p50 ms", "p99 ms",
-    "CPU ms/req [min-max]", "RSS MB", "err", "xceiling (CPU)", "xIsso (CPU)",
+    "CPU ms/req [min-max]", "RSS MB", "err", "noise", "xceiling (CPU)", "xIsso (CPU)",
 ]  # fmt: skip
 
 
@@ -141,6 +143,7 @@ def table(rows: Sequence[Row]) -> str:
             r.target, r.case, f"{kb / 1024:.1f}" if kb else "-",
             _fmt(r.rps, spread=True), _fmt(r.p50_ms), _fmt(r.p99_ms), cpu,
             _fmt(r.rss_mb), str(r.errors),
+            f"{r.foreign_cpu0.median:.0%}" if r.foreign_cpu0 else "-",
             _fmt(r.vs_ceiling, spread=True, suffix="x"), _fmt(r.vs_isso, spread=True, suffix="x"),
         ])  # fmt: skip
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(HEADERS)]
@@ -160,8 +163,8 @@ def write_json(path: Path, meta: dict[str, Any], rows: Sequence[Row], runs: Sequ
     summary = []
     for r in rows:
         d: dict[str, Any] = {"target": r.target, "case": r.case, "rounds": r.rounds}
-        for key in ("rps", "p50_ms", "p99_ms", "cpu_ms", "rss_mb", "vs_ceiling", "vs_ceiling_rps",
-                    "vs_isso"):  # fmt: skip
+        for key in ("rps", "p50_ms", "p99_ms", "cpu_ms", "rss_mb", "foreign_cpu0", "vs_ceiling",
+                    "vs_ceiling_rps", "vs_isso"):  # fmt: skip
             d[key] = spread(getattr(r, key))
         d["cpu_ms_per"] = "decision" if r.extra.get("per_request", 1) > 1 else "request"
         d["max_worker_rss_mb"] = r.max_worker_rss_mb

@@ -85,7 +85,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=4,
         help="gunicorn workers for Isso (its docs use 4; default 4)",
     )
-    p.add_argument("--bulk-batch", type=int, default=100, help="ids per bulk approve request")
+    p.add_argument("--bulk-batch", type=int, default=50, help="ids per bulk approve request")
     p.add_argument(
         "--prefill",
         type=float,
@@ -199,7 +199,7 @@ def run_all(args: argparse.Namespace, targets: list[Target], runs: list[Run]) ->
             print(
                 f"  {target.name:17} {case_name:13} {run.rps:10,.0f} req/s  "
                 f"p99 {run.p99_ms:8.2f} ms  {run.cpu_ms_per_unit:8.3f} CPU ms/unit  "
-                f"{run.rss_mb:6.1f} MB{flag} {run.note}",
+                f"{run.rss_mb:6.1f} MB  noise {run.foreign_cpu0:4.0%}{flag} {run.note}",
                 flush=True,
             )
 

@@ -12,8 +12,8 @@ tiny           tiny JSON (ceilings only)                   -
 304            conditional GET answered 304                ceiling tiny
 counts         comment counts of 6 articles                ceiling tiny, Isso counts
 post           POST a new comment                          Isso post
-approve        approve one pending comment per request     -
-approve-bulk   approve a batch per request                 -
+approve        one moderator decision per request          -
+approve-bulk   a batch of decisions per request            -
 thread         Isso only: the whole 200-comment thread     -
 =============  ==========================================  ==================
 """
@@ -47,7 +47,7 @@ class Prepared:
     """What a case needs for one run, computed just before it."""
 
     lua_args: list[str] = field(default_factory=list)
-    max_units: int | None = None  # e.g. how many pending ids exist to approve
+    pool: int | None = None  # how many pending comments the approve cases cycle through
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Options:
     byline_bin: Path = REPO / ".venv" / "bin" / "byline"
     isso_workers: int = 4
     prefill_seconds: float = 5.0
-    bulk_batch: int = 100
+    bulk_batch: int = 50
 
 
 @dataclass
