@@ -1,0 +1,1 @@
+"""Byline's benchmark harness: see bench/README.md."""

@@ -1,0 +1,194 @@
+"""Byline itself: ``byline serve`` from the repo's .venv, seeded through its HTTP API.
+
+Setup creates a fresh database, an admin token (``byline tokens create``), the
+author, the articles and the 200-comment thread (posted, then approved in bulk),
+captures the page and the comments list (the ceilings serve exactly these
+bytes), and pre-fills a pool of pending comments for the approve cases.
+Posting limits are switched off with environment settings while benchmarking.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from bench import dataset, procs, wrk
+from bench.client import Client
+from bench.paths import WORK
+from bench.targets import Case, Prepared, Skip, Target
+
+DB = WORK / "byline.db"
+PAGE_PATH = f"/v1/articles/{dataset.BIG_SLUG}?include=related,comments&limit=100"
+LIST_PATH = f"/v1/articles/{dataset.BIG_SLUG}/comments?limit=100"
+POST_PATH = f"/v1/articles/{dataset.POST_SLUG}/comments"
+COUNTS_PATH = "/v1/comments/counts?" + "&".join(
+    f"article={s}" for s in [dataset.BIG_SLUG, *dataset.SMALL_SLUGS]
+)
+IDS_FILE = WORK / "pending_ids.txt"
+SMALL_COMMENTS = 3
+MAX_PENDING_IDS = 500_000
+NO_LIMITS = {
+    "BYLINE_POST_MIN_INTERVAL_SECONDS": "0",
+    "BYLINE_POST_RATE_LIMIT": "0",
+    "BYLINE_DUPLICATE_WINDOW_SECONDS": "0",
+}
+
+
+def _comment_body(c: dataset.Comment) -> dict[str, str]:
+    body = {"name": c.name, "email": c.email, "body": c.body}
+    if c.website:
+        body["website"] = c.website
+    return body
+
+
+class Byline(Target):
+    name = "byline"
+    token = ""
+    _runs = 0
+
+    def setup(self) -> None:
+        exe = self.options.byline_bin
+        if not exe.exists():
+            raise Skip(f"{exe} is missing (make install creates it)")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{DB}{suffix}").unlink(missing_ok=True)
+        port = procs.free_port()
+        argv = [str(exe), "serve", "--host", procs.HOST, "--port", str(port), "--database", str(DB)]
+        env = dict(NO_LIMITS)
+        if self.options.server != "granian":
+            env["BYLINE_SERVER"] = self.options.server  # asked for; Byline may not support it yet
+        self.server = procs.start(self.name, argv, port, WORK / "logs" / "byline.log", env=env)
+        try:
+            procs.wait_ready(self.server, "/healthz")
+        except RuntimeError as e:
+            raise Skip(f"byline serve did not start: {e}") from e
+        self.token = self._create_token(exe)
+        client = Client(port, self.token)
+        try:
+            self._seed(client)
+            self._capture(client)
+        except (RuntimeError, KeyError, TypeError, ValueError) as e:
+            raise Skip(f"seeding Byline failed: {e}") from e
+        finally:
+            client.close()
+        self._prefill()
+
+    def _create_token(self, exe: Path) -> str:
+        # The database goes by environment: it works wherever the CLI puts --database.
+        argv = [str(exe), "tokens", "create", "--name", "bench", "--role", "admin"]
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env={**os.environ, "BYLINE_DATABASE": str(DB)},
+        )
+        lines = done.stdout.strip().splitlines()
+        if done.returncode != 0 or not lines:
+            raise Skip(f"byline tokens create failed ({done.returncode}): {done.stderr.strip()}")
+        return lines[-1].strip()
+
+    def _seed(self, client: Client) -> None:
+        client.expect((200, 201), "PUT", f"/v1/admin/authors/{dataset.AUTHOR_SLUG}", dataset.AUTHOR)
+        for slug, article in dataset.articles().items():
+            client.expect((200, 201), "PUT", f"/v1/admin/articles/{slug}", article)
+        ids = [self._post(client, dataset.BIG_SLUG, c) for c in dataset.thread_comments()]
+        extra = dataset.thread_comments(SMALL_COMMENTS * len(dataset.SMALL_SLUGS), seed=8)
+        for i, slug in enumerate(dataset.SMALL_SLUGS):
+            for c in extra[i * SMALL_COMMENTS : (i + 1) * SMALL_COMMENTS]:
+                ids.append(self._post(client, slug, c))
+        for start in range(0, len(ids), 500):
+            batch = ids[start : start + 500]
+            reply = client.expect(
+                200, "POST", "/v1/moderation/actions", {"action": "approve", "ids": batch}
+            )
+            bad = [r for r in reply.json()["results"] if r.get("status") != "approved"]
+            if bad:
+                raise RuntimeError(f"bulk approve failed for {len(bad)} ids, e.g. {bad[0]}")
+
+    @staticmethod
+    def _post(client: Client, slug: str, c: dataset.Comment) -> str:
+        reply = client.expect(202, "POST", f"/v1/articles/{slug}/comments", _comment_body(c))
+        return str(reply.json()["comment"]["id"])
+
+    def _capture(self, client: Client) -> None:
+        page = client.expect(200, "GET", PAGE_PATH)
+        listing = client.expect(200, "GET", LIST_PATH)
+        etag = page.headers.get("etag")
+        if not etag:
+            raise RuntimeError(f"GET {PAGE_PATH} has no ETag")
+        revalidated = client.request("GET", PAGE_PATH, headers={"If-None-Match": etag})
+        if revalidated.status != 304:
+            raise RuntimeError(f"If-None-Match answered {revalidated.status}, not 304")
+        page_items = len(page.json()["comments"]["items"])
+        list_items = len(listing.json()["items"])
+        self.shared.page_file.write_bytes(page.body)
+        self.shared.list_file.write_bytes(listing.body)
+        self.shared.page_source = "byline"
+        batch = self.options.bulk_batch
+        self.cases = {
+            "page": Case("page", PAGE_PATH, body_bytes=len(page.body), items=page_items),
+            "list": Case("list", LIST_PATH, body_bytes=len(listing.body), items=list_items),
+            "304": Case("304", PAGE_PATH, headers={"If-None-Match": etag}, expect=frozenset({304})),
+            "counts": Case("counts", COUNTS_PATH),
+            "post": Case(
+                "post",
+                POST_PATH,
+                lua="post_comment",
+                expect=frozenset({202}),
+                prepare=self._post_args,
+            ),
+            "approve": Case(
+                "approve",
+                "/v1/moderation/comments",
+                lua="approve",
+                prepare=lambda: self._approve_args("single", 1),
+            ),
+            "approve-bulk": Case(
+                "approve-bulk",
+                "/v1/moderation/actions",
+                lua="approve",
+                per_request=batch,
+                prepare=lambda: self._approve_args("bulk", batch),
+            ),
+        }
+
+    def _post_args(self) -> Prepared:
+        self._runs += 1
+        run_id = f"b{int(time.time())}r{self._runs}"
+        return Prepared([POST_PATH, str(self.shared.bodies_file), run_id, "byline"])
+
+    def _prefill(self) -> None:
+        """Create pending comments for the approve cases (not measured)."""
+        if self.options.prefill_seconds <= 0 or not self.server:
+            return
+        args = self._post_args().lua_args
+        wrk.run(self.server.base + POST_PATH, duration=self.options.prefill_seconds,
+                lua="post_comment", lua_args=args)  # fmt: skip
+
+    def pending_ids(self) -> list[str]:
+        """Pending comments of the POST target article, oldest first."""
+        assert self.server
+        client = Client(self.server.port, self.token)
+        ids: list[str] = []
+        cursor: str | None = None
+        base = f"/v1/moderation/comments?status=pending&article={dataset.POST_SLUG}&limit=100"
+        try:
+            while len(ids) < MAX_PENDING_IDS:
+                page = client.expect(200, "GET", base + (f"&cursor={cursor}" if cursor else ""))
+                data = page.json()
+                ids.extend(str(item["id"]) for item in data["items"])
+                cursor = data.get("next_cursor")
+                if not cursor:
+                    break
+        finally:
+            client.close()
+        return ids
+
+    def _approve_args(self, mode: str, batch: int) -> Prepared:
+        ids = self.pending_ids()
+        ids = ids[: len(ids) - len(ids) % batch]  # whole batches only("\n".join(ids) + "\n")
+        return Prepared([str(IDS_FILE), self.token, mode, str(batch)], pool=len(ids))

@@ -1,0 +1,36 @@
+"""The ceiling: a bare Litestar app returning Byline's page bytes from memory.
+
+It measures what the framework and the server cost when the handler does no
+work at all. The bytes are read once at import from files captured from Byline
+(or, when Byline is not available, a synthetic page of the same shape):
+``BENCH_PAGE_FILE`` (served at /page) and ``BENCH_LIST_FILE`` (at /list).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from litestar import Litestar, MediaType, Response, get
+
+PAGE = Path(os.environ["BENCH_PAGE_FILE"]).read_bytes()
+LIST = Path(os.environ["BENCH_LIST_FILE"]).read_bytes()
+HEADERS = {"cache-control": "public, max-age=0, must-revalidate", "etag": '"bench-1"'}
+
+
+@get("/page", sync_to_thread=False)
+def page() -> Response[bytes]:
+    return Response(PAGE, media_type=MediaType.JSON, headers=HEADERS)
+
+
+@get("/list", sync_to_thread=False)
+def comments_list() -> Response[bytes]:
+    return Response(LIST, media_type=MediaType.JSON, headers=HEADERS)
+
+
+@get("/tiny", sync_to_thread=False)
+def tiny() -> dict[str, bool]:
+    return {"ok": True}
+
+
+app = Litestar([page, comments_list, tiny], openapi_config=None, logging_config=None)

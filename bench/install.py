@@ -1,0 +1,91 @@
+"""Installing what the benchmark needs, at bench time, into .bench/ (never committed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from bench.paths import WORK
+
+ISSO_VENV = WORK / "isso-venv"
+CEILING_VENV = WORK / "ceiling-venv"
+INSTALL_TIMEOUT = 600
+
+
+def _run(argv: list[str], what: str) -> None:
+    print(f"  installing {what}: {' '.join(argv)}", flush=True)
+    done = subprocess.run(
+        argv, capture_output=True, text=True, timeout=INSTALL_TIMEOUT, check=False
+    )
+    if done.returncode != 0:
+        tail = f"{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        raise RuntimeError(f"installing {what} failed:\n{tail}")
+
+
+def ensure_wrk() -> None:
+    """wrk from Debian's packages."""
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0:
+        raise RuntimeError("wrk is missing and we are not root: apt-get install wrk")
+    env_noninteractive = ["env", "DEBIAN_FRONTEND=noninteractive"]
+    _run([*env_noninteractive, "apt-get", "update", "-qq"], "package lists")
+    _run([*env_noninteractive, "apt-get", "install", "-y", "-qq", "wrk"], "wrk")
+
+
+def _venv(path: Path, packages: list[str], probe: str) -> Path:
+    python = path / "bin" / "python"
+    if python.exists() and _imports(python, probe):
+        return python
+    if not python.exists():
+        _run([sys.executable, "-m", "venv", str(path)], f"venv {path.name}")
+    _run([str(python), "-m", "pip", "install", "-q", *packages], ", ".join(packages))
+    return python
+
+
+def _imports(python: Path, modules: str) -> bool:
+    done = subprocess.run(
+        [str(python), "-c", f"import {modules}"], capture_output=True, timeout=60, check=False
+    )
+    return done.returncode == 0
+
+
+def ensure_isso() -> Path:
+    """Isso from PyPI with gunicorn in its own venv; returns the venv's bin/."""
+    _venv(ISSO_VENV, ["isso", "gunicorn"], "isso, gunicorn")
+    return ISSO_VENV / "bin"
+
+
+def ceiling_python(byline_python: Path | None, server: str) -> Path:
+    """A Python with litestar and the chosen server for the ceiling apps.
+
+    Byline's own environment is preferred, so the ceiling runs on exactly the
+    same framework and server versions; otherwise a bench-only venv.
+    """
+    probe = f"litestar, {server}"
+    if byline_python and byline_python.exists() and _imports(byline_python, probe):
+        return byline_python
+    return _venv(CEILING_VENV, ["litestar", "granian", "uvicorn"], probe)
+
+
+def versions(python: Path, packages: list[str]) -> dict[str, str]:
+    code = (
+        "import importlib.metadata as m, json, sys\n"
+        "out = {}\n"
+        "for p in sys.argv[1:]:\n"
+        "    try: out[p] = m.version(p)\n"
+        "    except m.PackageNotFoundError: pass\n"
+        "print(json.dumps(out))"
+    )
+    done = subprocess.run(
+        [str(python), "-c", code, *packages],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return json.loads(done.stdout) if done.returncode == 0 else {}

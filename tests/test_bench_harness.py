@@ -1,0 +1,112 @@
+"""The benchmark harness's pure parts: wrk parsing, ratios, /proc accounting, the chart."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from bench import dataset, procstat, report, synthetic, wrk
+from bench.measure import Run
+
+WRK_OUTPUT = """\
+Running 10s test @ http://127.0.0.1:40000/page
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     5.12ms    1.02ms  30.11ms   90.00%
+    Req/Sec     6.30k   300.00     7.00k    70.00%
+  Latency Distribution
+     50%    4.90ms
+     75%    5.50ms
+     90%    6.20ms
+     99%  812.00us
+  62990 requests in 10.01s, 3.30GB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 5
+Requests/sec:   6292.71
+Transfer/sec:    337.60MB
+STATUS 200=62985 500=5
+"""
+
+
+def test_wrk_output_is_parsed() -> None:
+    r = wrk.parse(WRK_OUTPUT)
+    assert r.requests == 62990
+    assert r.seconds == pytest.approx(10.01)
+    assert r.rps == pytest.approx(6292.71)
+    assert (r.p50_ms, r.p90_ms, r.p99_ms) == (4.9, 6.2, 0.812)
+    assert r.non_2xx_3xx == 5
+    assert r.socket_errors == 3
+    assert r.statuses == {200: 62985, 500: 5}
+
+
+def test_wrk_durations_in_seconds() -> None:
+    text = WRK_OUTPUT.replace("99%  812.00us", "99%    2.50s").replace("10.01s", "1.00m")
+    r = wrk.parse(text)
+    assert r.p99_ms == 2500.0
+    assert r.seconds == 60.0
+
+
+def test_unparseable_output_is_an_error() -> None:
+    with pytest.raises(ValueError):
+        wrk.parse("unable to connect to 127.0.0.1:1 Connection refused\n")
+
+
+def _run(target: str, case: str, rnd: int, cpu: float, rps: float = 1000.0) -> Run:
+    return Run(
+        target=target, case=case, round=rnd, requests=1000, units=1000, seconds=1.0, rps=rps,
+        p50_ms=1.0, p99_ms=2.0, cpu_ms=cpu * 1000, cpu_ms_per_unit=cpu, rss_mb=50.0,
+        max_worker_rss_mb=50.0, processes=2, non_2xx_3xx=0, unexpected_status=0,
+        socket_errors=0, statuses={200: 1000}, foreign_cpu0=0.0,
+    )  # fmt: skip
+
+
+def test_ratios_are_taken_round_by_round_then_the_median() -> None:
+    runs = [
+        _run("ceiling-litestar", "page", 1, 0.10),
+        _run("ceiling-litestar", "page", 2, 0.20),  # a noisy round: both sides slower
+        _run("byline", "page", 1, 0.125),
+        _run("byline", "page", 2, 0.25),
+        _run("isso", "page", 1, 100.0),
+        _run("isso", "page", 2, 200.0),
+        _run("byline", "page", 0, 9.0),  # warm-up: ignored
+    ]
+    rows = {(r.target, r.case): r for r in report.summarise(runs, {})}
+    byline = rows[("byline", "page")]
+    assert byline.rounds == 2
+    assert byline.vs_ceiling and byline.vs_ceiling.median == pytest.approx(0.8)
+    assert byline.vs_ceiling.lo == byline.vs_ceiling.hi  # same ratio in both rounds
+    assert byline.vs_isso and byline.vs_isso.median == pytest.approx(800.0)
+    assert rows[("isso", "page")].vs_isso is None
+
+
+def test_304_is_held_against_the_ceilings_tiny_json() -> None:
+    runs = [_run("ceiling-litestar", "tiny", 1, 0.05), _run("byline", "304", 1, 0.05)]
+    row = next(r for r in report.summarise(runs, {}) if r.case == "304")
+    assert row.vs_ceiling and row.vs_ceiling.median == pytest.approx(1.0)
+
+
+def test_table_and_chart_render() -> None:
+    runs = [_run("ceiling-litestar", "page", 1, 0.1), _run("isso", "page", 1, 150.0)]
+    rows = report.summarise(runs, {("isso", "page"): {"body_bytes": 60000}})
+    text = report.table(rows)
+    assert "ceiling-litestar" in text and "58.6" in text
+    svg = report.svg(rows, "test")
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+
+
+def test_process_tree_cpu_and_rss_of_this_process() -> None:
+    s = procstat.sample(os.getpid())
+    assert s.processes >= 1
+    assert s.rss > 1_000_000
+    assert s.cpu_s > 0
+
+
+def test_dataset_is_deterministic_and_page_sized() -> None:
+    a, b = dataset.thread_comments(), dataset.thread_comments()
+    assert a == b and len(a) == dataset.THREAD_SIZE
+    assert min(len(c.body) for c in a) >= 3  # Isso refuses shorter texts
+    assert len({c.email for c in a}) == len(a)
+    size = len(json.dumps(synthetic.comments_page()))
+    assert 40_000 < size < 80_000  # 100 comments; the whole thread is ~100 KB
