@@ -12,8 +12,8 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
 
-from service.config import Settings, load_settings
 from service import errors
+from service.config import Settings, load_settings
 from service.errors import BylineError
 from service.http.admin import AdminController
 from service.http.articles import ArticleController
@@ -27,7 +27,6 @@ from service.keys import Keys
 from service.services import Services
 from service.storage.database import Database
 from service.storage.installation import ensure_secret
-
 
 CLIENT_ERRORS = (
     errors.InvalidInput,

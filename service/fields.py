@@ -21,10 +21,11 @@ SLUG_MAX = 120
 
 
 def _has_control(text: str, allowed: frozenset[str]) -> bool:
+    """Control characters, and lone surrogates (which no UTF-8 text can carry)."""
     return any(
-        unicodedata.category(ch) == "Cc" and ch not in allowed
+        ch not in allowed
         for ch in text
-        if ch < " " or "\x7f" <= ch <= "\x9f"
+        if ch < " " or "\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff"
     )
 
 

@@ -46,8 +46,11 @@ _comment_parser = (
 
 
 def _sanitize(rendered: str, *, tags: set[str], link_rel: str) -> str:
+    # Lone surrogates cannot cross into the sanitizer; input cleaning refuses them
+    # earlier, this keeps the renderer total for any str.
+    safe = rendered.encode("utf-8", "replace").decode("utf-8")
     return nh3.clean(
-        rendered,
+        safe,
         tags=tags,
         attributes=_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,

@@ -19,8 +19,8 @@ NOW = datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
 
 
 def test_defaults_are_pinned() -> None:
-    assert DEFAULT_SPAM_MAX_AGE == timedelta(days=30)
-    assert DEFAULT_PENDING_MAX_AGE == timedelta(days=7)
+    assert timedelta(days=30) == DEFAULT_SPAM_MAX_AGE
+    assert timedelta(days=7) == DEFAULT_PENDING_MAX_AGE
 
 
 def test_spam_purge_cutoff_defaults_to_thirty_days_ago() -> None:
