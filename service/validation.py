@@ -7,6 +7,7 @@ and missing fields included, so a client fixes a form in one round trip.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,8 +26,19 @@ class Spec:
     defaults: Mapping[str, Any] | None = None
 
 
+_FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def _unknown(key: str) -> FieldError:
+    # An unknown key is echoed only if it looks like a field name: a client may
+    # have sent anything as a key, an e-mail address included (API.md, "The e-mail rule").
+    if _FIELD_NAME.match(key):
+        return FieldError(key, "is not a known field")
+    return FieldError("(unknown)", "a key that is not a field name was sent")
+
+
 def collect(raw: Mapping[str, Any], spec: Spec) -> dict[str, Any]:
-    errors = [FieldError(str(key), "is not a known field") for key in raw if key not in spec.rules]
+    errors = [_unknown(str(key)) for key in raw if key not in spec.rules]
     clean: dict[str, Any] = dict(spec.defaults or {})
     for name, rule in spec.rules.items():
         if name not in raw:

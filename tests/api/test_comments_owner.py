@@ -160,3 +160,40 @@ async def test_delete_answers_204_and_erases(tmp_path: Path) -> None:
         assert (await site.client.get("/v1/articles/post")).json()["comment_count"] == 0
         audit = site.query("SELECT actor, action FROM audit_log WHERE comment_id = ?", (cid,))
         assert ("author", "delete") in audit
+
+
+async def test_editing_a_comment_with_approved_replies_leaves_a_tombstone(tmp_path: Path) -> None:
+    async with open_site(tmp_path) as site:
+        receipt = await site.posted(body="parent")
+        parent = receipt["comment"]["id"]
+        await set_status(site.db_path, parent, "approved")
+        reply = await site.approved(body="reply", parent_id=parent)
+        answer = await site.client.patch(
+            f"/v1/comments/{parent}",
+            json={"body": "rewritten"},
+            headers=token(receipt["edit_token"]),
+        )
+        assert answer.status_code == 200
+        thread = (await site.client.get("/v1/articles/post/comments")).json()
+        assert [(i["id"], i["removed"], i["body_html"]) for i in thread["items"]] == [
+            (parent, True, None),
+            (reply, False, "<p>reply</p>"),
+        ]
+        assert thread["total"] == 1
+        await set_status(site.db_path, parent, "approved")
+        thread = (await site.client.get("/v1/articles/post/comments")).json()
+        assert thread["items"][0]["body_html"] == "<p>rewritten</p>"
+        assert thread["total"] == 2
+
+
+async def test_edit_with_a_bad_website_is_400(tmp_path: Path) -> None:
+    async with open_site(tmp_path) as site:
+        receipt = await site.posted()
+        answer = await site.client.patch(
+            f"/v1/comments/{receipt['comment']['id']}",
+            json={"website": "javascript:alert(1)"},
+            headers=token(receipt["edit_token"]),
+        )
+        assert answer.status_code == 400
+        assert {e["field"] for e in answer.json()["errors"]} == {"website"}
+        assert site.query("SELECT website FROM comments") == [(None,)]

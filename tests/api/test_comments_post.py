@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -294,3 +295,48 @@ async def test_markdown_features_render(tmp_path: Path) -> None:
         html = (await site.posted(body=body))["comment"]["body_html"]
         for tag in ("<em>", "<strong>", "<code>", "<ul>", "<li>", "<blockquote>"):
             assert tag in html, html
+
+
+async def test_flood_counts_the_client_even_with_a_new_address(tmp_path: Path) -> None:
+    async with open_site(tmp_path, post_min_interval_seconds=60) as site:
+        await site.posted(email="one@example.org")
+        spoofed = await site.post(
+            email="two@example.org", body="other", headers={"X-Forwarded-For": "198.51.100.9"}
+        )
+        assert spoofed.status_code == 429  # the header is not believed from an untrusted peer
+        assert site.count() == 1
+
+
+async def test_forwarded_clients_behind_a_trusted_proxy_are_counted_apart(tmp_path: Path) -> None:
+    proxy = (ipaddress.ip_network("127.0.0.0/8"),)
+    async with open_site(tmp_path, post_min_interval_seconds=60, trusted_proxies=proxy) as site:
+        first = await site.post(
+            email="one@example.org", headers={"X-Forwarded-For": "198.51.100.1"}
+        )
+        second = await site.post(
+            email="two@example.org", body="two", headers={"X-Forwarded-For": "198.51.100.2"}
+        )
+        again = await site.post(
+            email="three@example.org", body="three", headers={"X-Forwarded-For": "198.51.100.1"}
+        )
+        assert [first.status_code, second.status_code, again.status_code] == [202, 202, 429]
+        assert site.count() == 2
+
+
+async def test_the_rate_limit_per_address_is_429(tmp_path: Path) -> None:
+    proxy = (ipaddress.ip_network("127.0.0.0/8"),)
+    async with open_site(tmp_path, post_rate_limit=2, trusted_proxies=proxy) as site:
+        statuses = []
+        for i in range(3):  # a new client each time: only the address repeats
+            forwarded = {"X-Forwarded-For": f"198.51.100.{i}"}
+            statuses.append((await site.post(body=f"comment {i}", headers=forwarded)).status_code)
+        assert statuses == [202, 202, 429]
+        assert site.count() == 2
+
+
+async def test_same_body_from_the_same_client_with_another_address_is_409(tmp_path: Path) -> None:
+    async with open_site(tmp_path, duplicate_window_seconds=3600) as site:
+        await site.posted(body="Same words", email="one@example.org")
+        answer = await site.post(body="Same words", email="two@example.org")
+        assert answer.status_code == 409
+        assert site.count() == 1
