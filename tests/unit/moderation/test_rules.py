@@ -112,9 +112,7 @@ def test_default_settings_are_pinned() -> None:
         ),
     ],
 )
-def test_flood_and_rate_limits(
-    changes: dict[str, Any], retry_after: int | None
-) -> None:
+def test_flood_and_rate_limits(changes: dict[str, Any], retry_after: int | None) -> None:
     if retry_after is None:
         assert run(found=facts(**changes)).status is Status.PENDING
         return
@@ -231,9 +229,7 @@ def test_honeypot(trap: str | None, status: Status) -> None:
         ("website", None, None),
     ],
 )
-def test_disallowed_terms_mark_spam(
-    field: str, value: str | None, label: str | None
-) -> None:
+def test_disallowed_terms_mark_spam(field: str, value: str | None, label: str | None) -> None:
     verdict = run(
         submission(**{field: value}),
         settings=RuleSettings(disallowed_terms=("casino",)),
@@ -259,9 +255,7 @@ def test_disallowed_terms_mark_spam(
         ("casino and poker", ("poker", "casino"), ["poker", "casino"]),
     ],
 )
-def test_disallowed_term_forms(
-    body: str, terms: tuple[str, ...], matched: list[str]
-) -> None:
+def test_disallowed_term_forms(body: str, terms: tuple[str, ...], matched: list[str]) -> None:
     verdict = run(submission(body=body), settings=RuleSettings(disallowed_terms=terms))
     assert [flag.detail for flag in verdict.flags] == [
         f"body contains a disallowed term: {term}" for term in matched
@@ -281,9 +275,7 @@ def test_disallowed_term_forms(
         ("website", "https://example.net/refund", "website"),
     ],
 )
-def test_moderation_terms_flag_but_stay_pending(
-    field: str, value: str, label: str | None
-) -> None:
+def test_moderation_terms_flag_but_stay_pending(field: str, value: str, label: str | None) -> None:
     verdict = run(
         submission(**{field: value}),
         settings=RuleSettings(moderation_terms=("refund",)),
@@ -370,9 +362,7 @@ def test_every_reason_is_reported_in_rule_order() -> None:
 
 
 def test_flags_alone_never_make_spam() -> None:
-    sub = submission(
-        body="refund https://a.example https://b.example https://c.example"
-    )
+    sub = submission(body="refund https://a.example https://b.example https://c.example")
     verdict = run(sub, settings=RuleSettings(moderation_terms=("refund",)))
     assert verdict.status is Status.PENDING
     assert [flag.rule for flag in verdict.flags] == ["moderation_term", "links"]
@@ -444,8 +434,6 @@ def test_nothing_is_ever_approved_and_no_detail_holds_the_email(
     verdict = evaluate(sub, QUIET, settings)
     spam_rules = {"honeypot", "disallowed_term"}
     assert verdict.status in (Status.PENDING, Status.SPAM)
-    assert (verdict.status is Status.SPAM) == any(
-        flag.rule in spam_rules for flag in verdict.flags
-    )
+    assert (verdict.status is Status.SPAM) == any(flag.rule in spam_rules for flag in verdict.flags)
     for flag in verdict.flags:
         assert sub.email not in flag.detail.casefold()

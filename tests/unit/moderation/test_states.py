@@ -105,9 +105,7 @@ def test_decision_is_frozen() -> None:
 
 
 def test_forbidden_message_names_the_states_only() -> None:
-    with pytest.raises(
-        TransitionNotAllowed, match="^cannot spam a comment that is rejected$"
-    ):
+    with pytest.raises(TransitionNotAllowed, match="^cannot spam a comment that is rejected$"):
         decide(Status.REJECTED, Action.SPAM)
 
 
@@ -132,9 +130,7 @@ def test_parse_status_accepts_exact_names(text: str) -> None:
     assert parse_status(text) == Status(text)
 
 
-@pytest.mark.parametrize(
-    "text", ["", "Pending", "SPAM", " spam", "approve", "deleted", "all"]
-)
+@pytest.mark.parametrize("text", ["", "Pending", "SPAM", " spam", "approve", "deleted", "all"])
 def test_parse_status_refuses_anything_else(text: str) -> None:
     with pytest.raises(ValueError) as caught:
         parse_status(text)
@@ -179,9 +175,7 @@ def test_no_sequence_of_actions_leaves_the_table(actions: list[Action]) -> None:
 
 
 @given(st.sampled_from(Status), st.lists(st.sampled_from(Action), max_size=50))
-def test_from_any_status_changes_stay_in_allowed(
-    start: Status, actions: list[Action]
-) -> None:
+def test_from_any_status_changes_stay_in_allowed(start: Status, actions: list[Action]) -> None:
     current = start
     for action in actions:
         try:
