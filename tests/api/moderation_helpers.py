@@ -112,7 +112,7 @@ async def running_env(tmp_path: Path) -> AsyncIterator[Env]:
     tokens = await make_tokens(path)
     app = create_app(settings_for(path))
     async with app.lifespan():
-        transport = httpx.ASGITransport(app=app)
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             await publish_article(client, tokens["editor"])
             yield Env(client=client, tokens=tokens, path=path, app=app)
