@@ -56,6 +56,8 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
 def _logging(settings: Settings) -> LoggingConfig:
     return LoggingConfig(
         root={"level": settings.log_level, "handlers": ["queue_listener"]},
+        # aiosqlite logs every statement with its parameters at DEBUG: addresses included.
+        loggers={"aiosqlite": {"level": "INFO", "propagate": True}},
         formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
         log_exceptions="always",
         # Client errors are answered, not logged as crashes; 5xx always are.
