@@ -39,7 +39,7 @@ IncludeParts = frozenset({"related", "comments"})
 
 def parse_include(include: str | None) -> frozenset[str]:
     parts = frozenset(p.strip() for p in (include or "").split(",") if p.strip())
-    if unknown := parts - IncludeParts:
+    if parts - IncludeParts:
         # The client's text is not echoed: it could be anything, an address included.
         raise InvalidInput([FieldError("include", "may only name related and comments")])
     return parts

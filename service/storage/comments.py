@@ -172,7 +172,8 @@ async def posting_facts(
     since = max(rate_window, duplicate_window, 1)
     sql = (
         "SELECT unixepoch(created_at) AS t, body_fingerprint FROM comments "
-        "WHERE {col} = :key AND created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', :now, 'unixepoch', :back) "
+        "WHERE {col} = :key "
+        "AND created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', :now, 'unixepoch', :back) "
         "ORDER BY created_at DESC"
     )
     back = f"-{since} seconds"
