@@ -11,6 +11,8 @@ from typing import Any
 
 from service.config import Settings, SettingsError, load_settings
 
+DATABASE_HELP = "SQLite file (BYLINE_DATABASE, default ./byline.db)"
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="byline", description="Byline content and comments.")
@@ -18,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text)
-        sub.add_argument("--database", help="SQLite file (BYLINE_DATABASE, default ./byline.db)")
+        sub.add_argument("--database", help=DATABASE_HELP)
         return sub
 
     serve = command("serve", "start the HTTP server")
@@ -32,14 +34,15 @@ def _parser() -> argparse.ArgumentParser:
     tokens = command("tokens", "manage API tokens")
     token_commands = tokens.add_subparsers(dest="tokens_command", required=True)
     create = token_commands.add_parser("create", help="create a token (printed once)")
-    create.add_argument("--database", help=argparse.SUPPRESS)
     create.add_argument("--name", required=True)
     create.add_argument("--role", required=True, choices=["moderator", "editor", "admin"])
     listing = token_commands.add_parser("list", help="list tokens (never the tokens themselves)")
-    listing.add_argument("--database", help=argparse.SUPPRESS)
     revoke = token_commands.add_parser("revoke", help="revoke a token by name")
-    revoke.add_argument("--database", help=argparse.SUPPRESS)
     revoke.add_argument("name")
+    # `byline tokens create ... --database PATH` must work too; SUPPRESS keeps a
+    # value given before the subcommand from being reset to None.
+    for sub in (create, listing, revoke):
+        sub.add_argument("--database", default=argparse.SUPPRESS, help=DATABASE_HELP)
     related = command("related", "related-article lists")
     related.add_argument("action", choices=["rebuild"])
     return parser

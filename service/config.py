@@ -100,7 +100,10 @@ def _parse_bool(text: str) -> bool:
 
 
 def _parse_int(text: str) -> int:
-    value = int(text.strip())
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise ValueError("expected a whole number") from None
     if value < 0:
         raise ValueError("must not be negative")
     return value
@@ -141,7 +144,13 @@ def setting_names() -> list[str]:
 def load_settings(env: Mapping[str, str], overrides: Mapping[str, Any] | None = None) -> Settings:
     """Build Settings from the environment, then apply already-typed CLI overrides."""
     values: dict[str, Any] = {}
-    problems: list[str] = []
+    known = {ENV_PREFIX + name.upper() for name in setting_names()}
+    # A misspelt variable would otherwise be ignored without a word.
+    problems = [
+        f"{key}: not a known setting"
+        for key in sorted(env)
+        if key.startswith(ENV_PREFIX) and key not in known
+    ]
     for name in setting_names():
         raw = env.get(ENV_PREFIX + name.upper())
         if raw is None:
@@ -163,6 +172,8 @@ def _check(values: Mapping[str, Any]) -> list[str]:
     port = values.get("port", Settings.port)
     if not 0 < port < 65536:
         problems.append(f"port: {port} is not between 1 and 65535")
+    if not str(values.get("host", Settings.host)):
+        problems.append("host: must not be empty")
     if values.get("workers", Settings.workers) < 1:
         problems.append("workers: must be at least 1")
     if not str(values.get("database", Settings.database)):

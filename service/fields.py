@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # fullmatch: `$` would allow a final "\n"
 SLUG_MAX = 120
 
 
@@ -81,7 +81,7 @@ def clean_optional_url(value: str | None) -> str | None:
 
 def clean_slug(value: str) -> str:
     text = value.strip()
-    if not _SLUG.match(text) or len(text) > SLUG_MAX:
+    if not _SLUG.fullmatch(text) or len(text) > SLUG_MAX:
         raise ValueError(
             f"must be lowercase letters, digits and single hyphens, at most {SLUG_MAX} characters"
         )
@@ -89,7 +89,7 @@ def clean_slug(value: str) -> str:
 
 
 def is_slug(value: str) -> bool:
-    return len(value) <= SLUG_MAX and _SLUG.match(value) is not None
+    return len(value) <= SLUG_MAX and _SLUG.fullmatch(value) is not None
 
 
 class Email:

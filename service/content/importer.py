@@ -23,6 +23,7 @@ from service.storage.database import Database
 from service.validation import collect
 
 FENCE = "---"
+BODY = "\0body"  # where the body starts, among the key lines
 
 
 class ImportFailed(Exception):
@@ -40,10 +41,14 @@ class Parsed:
     path: Path
     slug: str
     data: dict[str, Any]
+    lines: dict[str, int]  # front matter key -> line in the file, for error messages
+
+    def where(self, field: str) -> str:
+        return f"{self.path}:{self.lines.get(field, 1)}"
 
 
-def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]:
-    """(front matter, body, line where the body starts)."""
+def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, dict[str, int]]:
+    """(front matter, body, the line of each top-level key and of the BODY)."""
     lines = text.splitlines()
     if not lines or lines[0].strip() != FENCE:
         raise ImportFailed(f"{path}:1: the file must start with a '---' front matter block")
@@ -56,17 +61,19 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str, int]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        raise ImportFailed(f"{path}:{line}: front matter is not valid YAML") from None
+        problem = getattr(exc, "problem", None)
+        why = f" ({problem})" if problem else ""
+        raise ImportFailed(f"{path}:{line}: front matter is not valid YAML{why}") from None
     if not isinstance(front, dict):
         raise ImportFailed(f"{path}:2: front matter must be a mapping of keys to values")
-    return front, "\n".join(lines[end + 1 :]), end + 2
-
-
-def _line_of(path: Path, text: str, field: str) -> int:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith(f"{field}:"):
-            return number
-    return 1
+    key_lines: dict[str, int] = {}
+    for number, line in enumerate(lines[1:end], start=2):
+        key, colon, _ = line.partition(":")
+        name = key.strip().strip("'\"")
+        if colon and name and not key[0].isspace() and name not in key_lines:
+            key_lines[name] = number
+    key_lines[BODY] = end + 2
+    return front, "\n".join(lines[end + 1 :]), key_lines
 
 
 def _plain(value: Any) -> Any:
@@ -84,26 +91,28 @@ def parse_file(path: Path, *, is_author: bool) -> Parsed:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ImportFailed(f"{path}:1: cannot read the file ({exc.__class__.__name__})") from None
-    front, body, _ = split_front_matter(path, text)
+    front, body, lines = split_front_matter(path, text)
     raw = {str(key): _plain(value) for key, value in front.items()}
     slug = str(raw.pop("slug", path.stem))
-    if is_author:
-        raw["bio"] = body.strip()
-        spec = authors.AUTHOR_SPEC
-    else:
-        raw["body_markdown"] = body.strip()
-        spec = articles.ARTICLE_SPEC
+    body_field = "bio" if is_author else "body_markdown"
+    raw[body_field] = body.strip()
+    lines.setdefault(body_field, lines[BODY])
+    spec = authors.AUTHOR_SPEC if is_author else articles.ARTICLE_SPEC
+    # `date` is what most static site generators call it.
+    if not is_author and "date" in raw and "published_at" not in raw:
+        raw["published_at"] = raw.pop("date")
+        lines["published_at"] = lines.get("date", 1)
     try:
         slug = clean_slug(slug)
-        data = collect(raw, spec)
     except ValueError as exc:
-        raise ImportFailed(f"{path}:{_line_of(path, text, 'slug')}: slug {exc}") from None
+        raise ImportFailed(f"{path}:{lines.get('slug', 1)}: slug {exc}") from None
+    try:
+        data = collect(raw, spec)
     except InvalidInput as exc:
         first = exc.errors[0]
-        line = _line_of(path, text, first.field)
         problems = "; ".join(f"{e.field} {e.message}" for e in exc.errors)
-        raise ImportFailed(f"{path}:{line}: {problems}") from None
-    return Parsed(path, slug, data)
+        raise ImportFailed(f"{path}:{lines.get(first.field, 1)}: {problems}") from None
+    return Parsed(path, slug, data, lines)
 
 
 def collect_files(root: Path) -> tuple[list[Parsed], list[Parsed]]:
@@ -112,10 +121,21 @@ def collect_files(root: Path) -> tuple[list[Parsed], list[Parsed]]:
     author_dir = root / "authors"
     author_files = sorted(author_dir.rglob("*.md")) if author_dir.is_dir() else []
     article_files = sorted(p for p in root.rglob("*.md") if author_dir not in p.parents)
-    return (
-        [parse_file(p, is_author=True) for p in author_files],
-        [parse_file(p, is_author=False) for p in article_files],
-    )
+    author_items = _unique([parse_file(p, is_author=True) for p in author_files])
+    article_items = _unique([parse_file(p, is_author=False) for p in article_files])
+    return author_items, article_items
+
+
+def _unique(items: list[Parsed]) -> list[Parsed]:
+    """Two files with one slug would silently overwrite each other."""
+    seen: dict[str, Parsed] = {}
+    for item in items:
+        if item.slug in seen:
+            raise ImportFailed(
+                f"{item.where('slug')}: slug {item.slug!r} is also used by {seen[item.slug].path}"
+            )
+        seen[item.slug] = item
+    return items
 
 
 async def import_folder(db: Database, path: str) -> ImportReport:
@@ -128,5 +148,5 @@ async def import_folder(db: Database, path: str) -> ImportReport:
                 await articles.save_article_in(tx, item.slug, item.data, on_change=article_changed)
             except InvalidInput as exc:
                 problems = "; ".join(f"{e.field} {e.message}" for e in exc.errors)
-                raise ImportFailed(f"{item.path}:1: {problems}") from None
+                raise ImportFailed(f"{item.where(exc.errors[0].field)}: {problems}") from None
     return ImportReport(authors=len(author_items), articles=len(article_items))

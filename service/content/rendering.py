@@ -15,7 +15,7 @@ import nh3
 from markdown_it import MarkdownIt
 
 _ARTICLE_TAGS = {
-    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "del", "code", "pre",
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "strong", "em", "s", "del", "code", "pre",
     "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
 }  # fmt: skip
 _COMMENT_TAGS = {
@@ -23,6 +23,7 @@ _COMMENT_TAGS = {
     "br",
     "strong",
     "em",
+    "s",  # markdown-it's ~~strikethrough~~
     "del",
     "code",
     "pre",
@@ -74,11 +75,17 @@ def render_comment(markdown: str) -> str:
 
 
 _WHITESPACE = re.compile(r"\s+")
+# Block boundaries become spaces; inline tags (em, a, code) vanish without one, so
+# "Some <em>text</em>." reads "Some text." rather than "Some text .".
+_BLOCK_BOUNDARY = re.compile(
+    r"</?(?:p|h[1-6]|li|ul|ol|blockquote|pre|table|thead|tbody|tr|th|td)\b[^>]*>|<(?:br|hr)\b[^>]*>",
+    re.IGNORECASE,
+)
 
 
 def plain_text(sanitized_html: str) -> str:
     """Text of already-sanitized HTML, for excerpts and search."""
-    text = nh3.clean(sanitized_html.replace("<", " <"), tags=set())
+    text = nh3.clean(_BLOCK_BOUNDARY.sub(" ", sanitized_html), tags=set())
     return _WHITESPACE.sub(" ", html.unescape(text)).strip()
 
 

@@ -18,7 +18,7 @@ async def healthz() -> dict[str, str]:
 @get("/readyz", tags=["operations"], summary="The database answers")
 async def readyz(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
-        await services(request).db.fetch_one("SELECT 1")
+        await services(request).db.ping()
     except Exception:  # any failure means "not ready", and is reported as such
         return problem(503, "the database is not reachable", headers={"Retry-After": "1"})
     return Response({"status": "ready"}, headers={"Cache-Control": "no-store"})

@@ -163,6 +163,10 @@ class Database:
         rows = await self.fetch_all(sql, params)
         return rows[0] if rows else None
 
+    async def ping(self) -> None:
+        """Raises unless a reader answers: what readiness means."""
+        await self.fetch_one("SELECT 1")
+
 
 def placeholders(values: Iterable[Any]) -> str:
     """`?, ?, ?` for an IN list: the count comes from our code, the values stay bound."""

@@ -1,0 +1,285 @@
+"""The `byline` command, run through `service.cli.main` against the test's database.
+
+The app is running (the `client` fixture) while the command works on the same
+file, as an operator would do it: what the command changes is served at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.cli import main
+from tests.helpers import assert_problem, bearer
+
+AUTHOR = "---\nname: Maya Okafor\nwebsite: https://example.com/maya\n---\nPhysio.\n"
+
+
+def article(title: str, author: str = "maya", extra: str = "") -> str:
+    return f"---\ntitle: {title}\nauthor: {author}\ntags: [knee]\n{extra}---\nAbout *{title}*.\n"
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+async def byline(*args: str) -> int:
+    """main() runs its own event loop, so it gets a thread of its own."""
+    return await asyncio.to_thread(main, list(args))
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    root = tmp_path / "content"
+    write(root, "authors/maya.md", AUTHOR)
+    write(root, "knee-pain.md", article("Knee pain", extra="date: 2026-01-02\n"))
+    write(
+        root, "back/low-back.md", article("Low back", extra="published_at: 2026-01-03T00:00:00Z\n")
+    )
+    write(root, "draft.md", article("Draft", extra="status: draft\n"))
+    return root
+
+
+async def public_slugs(client: httpx.AsyncClient) -> list[str]:
+    return [item["slug"] for item in (await client.get("/v1/articles")).json()["items"]]
+
+
+# --- import ---------------------------------------------------------------------------
+
+
+async def test_import_stores_articles_and_authors(
+    client: httpx.AsyncClient,
+    database_path: str,
+    folder: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert await public_slugs(client) == []
+
+    assert await byline("import", str(folder), "--database", database_path) == 0
+
+    assert capsys.readouterr().out == "imported 1 authors and 3 articles\n"
+    assert await public_slugs(client) == ["low-back", "knee-pain"]
+    page = (await client.get("/v1/articles/knee-pain")).json()
+    assert page["title"] == "Knee pain"
+    assert page["published_at"] == "2026-01-02T00:00:00Z"
+    assert page["body_html"] == "<p>About <em>Knee pain</em>.</p>"
+    assert page["author"]["name"] == "Maya Okafor"
+    assert page["author"]["bio"] == "Physio."
+    assert_problem(await client.get("/v1/articles/draft"), 404)
+
+
+async def test_reimporting_updates_instead_of_duplicating(
+    client: httpx.AsyncClient, database_path: str, folder: Path, editor: dict[str, str]
+) -> None:
+    assert await byline("import", str(folder), "--database", database_path) == 0
+    first = (await client.get("/v1/admin/articles/knee-pain", headers=editor)).json()
+
+    write(folder, "knee-pain.md", article("Knee pain, revised", extra="date: 2026-01-02\n"))
+    write(folder, "authors/maya.md", AUTHOR.replace("Maya Okafor", "Maya O."))
+    assert await byline("import", str(folder), "--database", database_path) == 0
+
+    assert await public_slugs(client) == ["low-back", "knee-pain"]
+    again = (await client.get("/v1/admin/articles/knee-pain", headers=editor)).json()
+    assert again["title"] == "Knee pain, revised"
+    assert again["created_at"] == first["created_at"]
+    page = (await client.get("/v1/articles/knee-pain")).json()
+    assert page["author"]["name"] == "Maya O."
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "where", "problem"),
+    [
+        (
+            "broken.md",
+            "---\ntitle: Broken\ntags: [a, b\nauthor: maya\n---\nB\n",
+            "broken.md:4:",
+            "front matter is not valid YAML",
+        ),
+        ("untitled.md", "---\nauthor: maya\n---\nB\n", "untitled.md:1:", "title is required"),
+        (
+            "orphan.md",
+            "---\ntitle: Orphan\ntags: [x]\nauthor: nobody\n---\nB\n",
+            "orphan.md:4:",
+            "author no author has this slug",
+        ),
+    ],
+)
+async def test_a_bad_file_fails_the_whole_import(
+    client: httpx.AsyncClient,
+    database_path: str,
+    folder: Path,
+    editor: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    text: str,
+    where: str,
+    problem: str,
+) -> None:
+    write(folder, name, text)
+
+    assert await byline("import", str(folder), "--database", database_path) == 1
+
+    err = capsys.readouterr().err
+    assert err.startswith("byline: import failed: ")
+    assert f"{folder / where}" in err
+    assert problem in err
+    # Nothing of that run is stored: neither the good files nor the author.
+    assert await public_slugs(client) == []
+    assert_problem(await client.get("/v1/admin/authors/maya", headers=editor), 404)
+    assert_problem(await client.get("/v1/admin/articles/draft", headers=editor), 404)
+
+
+async def test_a_failed_reimport_leaves_the_previous_import_alone(
+    client: httpx.AsyncClient, database_path: str, folder: Path
+) -> None:
+    assert await byline("import", str(folder), "--database", database_path) == 0
+    write(folder, "knee-pain.md", article("Changed"))
+    write(folder, "orphan.md", article("Orphan", author="nobody"))
+
+    assert await byline("import", str(folder), "--database", database_path) == 1
+
+    assert (await client.get("/v1/articles/knee-pain")).json()["title"] == "Knee pain"
+
+
+async def test_importing_a_missing_folder_fails(
+    database_path: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await byline("import", str(tmp_path / "nope"), "--database", database_path) == 1
+    assert "not a folder" in capsys.readouterr().err
+
+
+async def test_the_demo_content_imports_cleanly(
+    client: httpx.AsyncClient, database_path: str
+) -> None:
+    from service.demo import demo_folder
+
+    assert await byline("import", demo_folder(), "--database", database_path) == 0
+    response = await client.get("/v1/articles?limit=100")
+    assert len(response.json()["items"]) >= 12
+
+
+# --- tokens ---------------------------------------------------------------------------
+
+
+async def test_tokens_create_prints_the_token_alone_on_the_last_line(
+    client: httpx.AsyncClient, database_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = await byline(
+        "tokens", "create", "--name", "alice", "--role", "editor", "--database", database_path
+    )
+
+    out = capsys.readouterr().out
+    assert code == 0
+    token = out.splitlines()[-1]
+    assert token.startswith("byl_") and token == token.strip() and " " not in token
+    assert len(token) >= len("byl_") + 32  # at least 128 bits, base64
+    response = await client.put(
+        "/v1/admin/authors/alice", json={"name": "Alice"}, headers=bearer(token)
+    )
+    assert response.status_code == 201
+
+
+async def test_tokens_list_never_prints_tokens(
+    database_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tokens = []
+    for name, role in [("alice", "editor"), ("bob", "moderator")]:
+        await byline(
+            "tokens", "create", "--name", name, "--role", role, "--database", database_path
+        )
+        tokens.append(capsys.readouterr().out.splitlines()[-1])
+    await byline("tokens", "revoke", "bob", "--database", database_path)
+    capsys.readouterr()
+
+    assert await byline("tokens", "list", "--database", database_path) == 0
+
+    out = capsys.readouterr().out
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert [(row[0], row[1]) for row in rows] == [("alice", "editor"), ("bob", "moderator")]
+    assert rows[0][3] == "live" and rows[1][3].startswith("revoked ")
+    for token in tokens:
+        assert token not in out
+        assert token[4:20] not in out
+    assert "byl_" not in out
+
+
+async def test_a_revoked_token_is_401(
+    client: httpx.AsyncClient, database_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await byline(
+        "tokens", "create", "--name", "alice", "--role", "admin", "--database", database_path
+    )
+    token = capsys.readouterr().out.splitlines()[-1]
+    path = "/v1/admin/authors/ada"
+    assert (await client.get(path, headers=bearer(token))).status_code == 404  # allowed in
+
+    assert await byline("tokens", "revoke", "alice", "--database", database_path) == 0
+
+    assert capsys.readouterr().out == "revoked token 'alice'\n"
+    assert_problem(await client.get(path, headers=bearer(token)), 401)
+
+
+async def test_token_commands_refuse_what_cannot_be_done(
+    database_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await byline("tokens", "revoke", "ghost", "--database", database_path) == 1
+    assert capsys.readouterr().err == "byline: no live token named 'ghost'\n"
+
+    args = ("tokens", "create", "--name", "alice", "--role", "editor", "--database", database_path)
+    assert await byline(*args) == 0
+    capsys.readouterr()
+    assert await byline(*args) == 1
+    assert "revoke it first" in capsys.readouterr().err
+
+    assert await byline("tokens", "revoke", "alice", "--database", database_path) == 0
+    assert await byline(*args) == 0  # the name is free again
+
+
+def test_an_unknown_role_is_refused(database_path: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["tokens", "create", "--name", "x", "--role", "root", "--database", database_path])
+    assert caught.value.code == 2
+    assert "invalid choice: 'root'" in capsys.readouterr().err
+
+
+# --- configuration --------------------------------------------------------------------
+
+
+def test_every_configuration_problem_is_reported(
+    monkeypatch: pytest.MonkeyPatch, database_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BYLINE_WORKERS", "none")
+    monkeypatch.setenv("BYLINE_LOG_LEVEL", "LOUD")
+
+    assert main(["serve", "--port", "0", "--database", database_path]) == 2
+
+    assert capsys.readouterr().err.splitlines() == [
+        "byline: configuration: BYLINE_WORKERS: expected a whole number",
+        "byline: configuration: BYLINE_LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR",
+        "byline: configuration: port: 0 is not between 1 and 65535",
+    ]
+    assert not Path(database_path).exists()
+
+
+def test_migrate_creates_the_database(
+    database_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", "--database", database_path]) == 0
+    assert Path(database_path).exists()
+    assert capsys.readouterr().out == f"database {database_path} is up to date\n"
+
+
+def test_database_may_come_before_or_after_the_token_command(
+    database_path: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["tokens", "--database", database_path, "create", "--name", "a", "--role", "admin"])
+        == 0
+    )
+    assert main(["tokens", "list", "--database", database_path]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("a\tadmin\t")
