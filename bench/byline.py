@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 
 from bench import dataset, install, procs, wrk
@@ -78,6 +79,9 @@ class Byline(Target):
             procs.wait_ready(self.server, "/healthz")
         except RuntimeError as e:
             raise Skip(f"byline serve did not start: {e}") from e
+        log = self.server.log.read_text(errors="replace").lower()
+        if self.options.server != "granian" and "granian" in log:
+            print(f"  WARNING: Byline ignored BYLINE_SERVER={self.options.server} and runs granian")
 
     def client(self) -> Client:
         assert self.server
@@ -203,7 +207,8 @@ class Byline(Target):
         base = f"/v1/moderation/comments?status=pending&article={dataset.POST_SLUG}&limit=100"
         try:
             while len(ids) < MAX_PENDING_IDS:
-                page = client.expect(200, "GET", base + (f"&cursor={cursor}" if cursor else ""))
+                more = f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""
+                page = client.expect(200, "GET", base + more)
                 data = page.json()
                 ids.extend(str(item["id"]) for item in data["items"])
                 cursor = data.get("next_cursor")
@@ -215,5 +220,6 @@ class Byline(Target):
 
     def _approve_args(self, mode: str, batch: int) -> Prepared:
         ids = self.pending_ids()
-        ids = ids[: len(ids) - len(ids) % batch]  # whole batches only("\n".join(ids) + "\n")
+        ids = ids[: len(ids) - len(ids) % batch]  # whole batches only
+        IDS_FILE.write_text("\n".join(ids) + "\n")
         return Prepared([str(IDS_FILE), self.token, mode, str(batch)], pool=len(ids))
