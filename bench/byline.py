@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import urllib.parse
 from pathlib import Path
 
-from bench import dataset, procs, wrk
+from bench import dataset, install, procs, wrk
 from bench.client import Client
 from bench.paths import WORK
 from bench.targets import Case, Prepared, Skip, Target
@@ -52,9 +53,23 @@ class Byline(Target):
         exe = self.options.byline_bin
         if not exe.exists():
             raise Skip(f"{exe} is missing (make install creates it)")
+        self.versions = install.versions(
+            exe.parent / "python", ["byline", "litestar", "granian", "msgspec", "aiosqlite"]
+        )
         for suffix in ("", "-wal", "-shm"):
             Path(f"{DB}{suffix}").unlink(missing_ok=True)
-        port = procs.free_port()
+        self.start(procs.free_port())
+        self.token = self._create_token(exe)
+        try:
+            self._seed()
+            self._capture()
+        except (RuntimeError, OSError, KeyError, TypeError, ValueError) as e:
+            raise Skip(f"seeding Byline failed: {e}") from e
+        self._prefill()
+
+    def start(self, port: int) -> None:
+        """Start ``byline serve`` on ``port`` and wait for /healthz."""
+        exe = self.options.byline_bin
         argv = [str(exe), "serve", "--host", procs.HOST, "--port", str(port), "--database", str(DB)]
         env = dict(NO_LIMITS)
         if self.options.server != "granian":
@@ -64,16 +79,13 @@ class Byline(Target):
             procs.wait_ready(self.server, "/healthz")
         except RuntimeError as e:
             raise Skip(f"byline serve did not start: {e}") from e
-        self.token = self._create_token(exe)
-        client = Client(port, self.token)
-        try:
-            self._seed(client)
-            self._capture(client)
-        except (RuntimeError, KeyError, TypeError, ValueError) as e:
-            raise Skip(f"seeding Byline failed: {e}") from e
-        finally:
-            client.close()
-        self._prefill()
+        log = self.server.log.read_text(errors="replace").lower()
+        if self.options.server != "granian" and "granian" in log:
+            print(f"  WARNING: Byline ignored BYLINE_SERVER={self.options.server} and runs granian")
+
+    def client(self) -> Client:
+        assert self.server
+        return Client(self.server.port, self.token)
 
     def _create_token(self, exe: Path) -> str:
         # The database goes by environment: it works wherever the CLI puts --database.
@@ -91,36 +103,54 @@ class Byline(Target):
             raise Skip(f"byline tokens create failed ({done.returncode}): {done.stderr.strip()}")
         return lines[-1].strip()
 
-    def _seed(self, client: Client) -> None:
-        client.expect((200, 201), "PUT", f"/v1/admin/authors/{dataset.AUTHOR_SLUG}", dataset.AUTHOR)
-        for slug, article in dataset.articles().items():
-            client.expect((200, 201), "PUT", f"/v1/admin/articles/{slug}", article)
-        ids = [self._post(client, dataset.BIG_SLUG, c) for c in dataset.thread_comments()]
-        extra = dataset.thread_comments(SMALL_COMMENTS * len(dataset.SMALL_SLUGS), seed=8)
-        for i, slug in enumerate(dataset.SMALL_SLUGS):
-            for c in extra[i * SMALL_COMMENTS : (i + 1) * SMALL_COMMENTS]:
-                ids.append(self._post(client, slug, c))
-        for start in range(0, len(ids), 500):
-            batch = ids[start : start + 500]
-            reply = client.expect(
-                200, "POST", "/v1/moderation/actions", {"action": "approve", "ids": batch}
+    def _seed(self) -> None:
+        client = self.client()
+        try:
+            client.expect(
+                (200, 201), "PUT", f"/v1/admin/authors/{dataset.AUTHOR_SLUG}", dataset.AUTHOR
             )
-            bad = [r for r in reply.json()["results"] if r.get("status") != "approved"]
-            if bad:
-                raise RuntimeError(f"bulk approve failed for {len(bad)} ids, e.g. {bad[0]}")
+            for slug, article in dataset.articles().items():
+                client.expect((200, 201), "PUT", f"/v1/admin/articles/{slug}", article)
+            ids = [self._post(client, dataset.BIG_SLUG, c) for c in dataset.thread_comments()]
+            extra = dataset.thread_comments(SMALL_COMMENTS * len(dataset.SMALL_SLUGS), seed=8)
+            for i, slug in enumerate(dataset.SMALL_SLUGS):
+                for c in extra[i * SMALL_COMMENTS : (i + 1) * SMALL_COMMENTS]:
+                    ids.append(self._post(client, slug, c))
+        finally:
+            client.close()
+        self.approve(ids)
+
+    def approve(self, ids: list[str]) -> None:
+        """Approve the seeded comments through the bulk moderation endpoint."""
+        client = self.client()
+        try:
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                reply = client.expect(
+                    200, "POST", "/v1/moderation/actions", {"action": "approve", "ids": batch}
+                )
+                bad = [r for r in reply.json()["results"] if r.get("status") != "approved"]
+                if bad:
+                    raise RuntimeError(f"bulk approve failed for {len(bad)} ids, e.g. {bad[0]}")
+        finally:
+            client.close()
 
     @staticmethod
     def _post(client: Client, slug: str, c: dataset.Comment) -> str:
         reply = client.expect(202, "POST", f"/v1/articles/{slug}/comments", _comment_body(c))
         return str(reply.json()["comment"]["id"])
 
-    def _capture(self, client: Client) -> None:
-        page = client.expect(200, "GET", PAGE_PATH)
-        listing = client.expect(200, "GET", LIST_PATH)
-        etag = page.headers.get("etag")
+    def _capture(self) -> None:
+        client = self.client()
+        try:
+            page = client.expect(200, "GET", PAGE_PATH)
+            listing = client.expect(200, "GET", LIST_PATH)
+            etag = page.headers.get("etag")
+            revalidated = client.request("GET", PAGE_PATH, headers={"If-None-Match": etag or ""})
+        finally:
+            client.close()
         if not etag:
             raise RuntimeError(f"GET {PAGE_PATH} has no ETag")
-        revalidated = client.request("GET", PAGE_PATH, headers={"If-None-Match": etag})
         if revalidated.status != 304:
             raise RuntimeError(f"If-None-Match answered {revalidated.status}, not 304")
         page_items = len(page.json()["comments"]["items"])
@@ -171,14 +201,14 @@ class Byline(Target):
 
     def pending_ids(self) -> list[str]:
         """Pending comments of the POST target article, oldest first."""
-        assert self.server
-        client = Client(self.server.port, self.token)
+        client = self.client()
         ids: list[str] = []
         cursor: str | None = None
         base = f"/v1/moderation/comments?status=pending&article={dataset.POST_SLUG}&limit=100"
         try:
             while len(ids) < MAX_PENDING_IDS:
-                page = client.expect(200, "GET", base + (f"&cursor={cursor}" if cursor else ""))
+                more = f"&cursor={urllib.parse.quote(cursor)}" if cursor else ""
+                page = client.expect(200, "GET", base + more)
                 data = page.json()
                 ids.extend(str(item["id"]) for item in data["items"])
                 cursor = data.get("next_cursor")
@@ -190,5 +220,6 @@ class Byline(Target):
 
     def _approve_args(self, mode: str, batch: int) -> Prepared:
         ids = self.pending_ids()
-        ids = ids[: len(ids) - len(ids) % batch]  # whole batches only("\n".join(ids) + "\n")
+        ids = ids[: len(ids) - len(ids) % batch]  # whole batches only
+        IDS_FILE.write_text("\n".join(ids) + "\n")
         return Prepared([str(IDS_FILE), self.token, mode, str(batch)], pool=len(ids))

@@ -82,6 +82,10 @@ def summarise(runs: Sequence[Run], info: dict[tuple[str, str], dict[str, Any]]) 
         ceiling = _by_round(runs, CEILING, ceiling_case(case))
         isso = _by_round(runs, PEER, isso_case(case)) if target != PEER else {}
         notes = sorted({r.note for r in ms if r.note})
+        mine_items = info.get((target, case), {}).get("items")
+        peer_items = info.get((PEER, isso_case(case) or ""), {}).get("items")
+        if isso and mine_items and peer_items and mine_items != peer_items:
+            notes.append(f"xIsso compares {mine_items} comments here with {peer_items} in Isso's")
         rows.append(
             Row(
                 target=target,
@@ -150,6 +154,7 @@ def table(rows: Sequence[Row]) -> str:
     out = [" | ".join(h.ljust(w) for h, w in zip(HEADERS, widths, strict=True))]
     out.append("-+-".join("-" * w for w in widths))
     out += [" | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) for line in lines]
+    out += [f"note: {r.target} {r.case}: {n}" for r in rows for n in r.extra.get("notes", [])]
     return "\n".join(out)
 
 

@@ -161,6 +161,10 @@ def start_targets(args: argparse.Namespace, options: Options, shared: Shared) ->
             continue
         cases = [c for c in target.cases if c in args.case_list]
         print(f"  ready in {time.monotonic() - t0:.1f}s; cases: {', '.join(cases) or 'none'}")
+        for case in target.cases.values():
+            if case.body_bytes:
+                items = f", {case.items} comments" if case.items is not None else ""
+                print(f"    {case.name}: {case.path} is {case.body_bytes / 1024:.1f} KB{items}")
         started.append(target)
     return started
 
@@ -272,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     m = meta["machine"]
     subtitle = (
         f"{m['cores']} cores, {m['cpu']}; server on CPU 0, wrk -t1 -c{args.connections} on CPU 1;"
-        f" {args.rounds} rounds x {args.duration:g} s; median, min-max"
+        f" {args.rounds} rounds x {args.duration:g} s; median, min-max;"
+        f" page bytes from {shared.page_source}; {started_at:%Y-%m-%d}"
     )
     report.write_svg(args.chart, rows, subtitle)
     print(f"\nresults: {args.results}\nchart:   {args.chart}")

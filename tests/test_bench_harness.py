@@ -110,3 +110,10 @@ def test_dataset_is_deterministic_and_page_sized() -> None:
     assert len({c.email for c in a}) == len(a)
     size = len(json.dumps(synthetic.comments_page()))
     assert 40_000 < size < 80_000  # 100 comments; the whole thread is ~100 KB
+
+
+def test_a_size_mismatch_with_isso_is_noted() -> None:
+    runs = [_run("byline", "page", 1, 0.5), _run("isso", "page", 1, 100.0)]
+    info = {("byline", "page"): {"items": 20}, ("isso", "page"): {"items": 100}}
+    row = next(r for r in report.summarise(runs, info) if r.target == "byline")
+    assert row.extra["notes"] == ["xIsso compares 20 comments here with 100 in Isso's"]
