@@ -83,7 +83,11 @@ async def submit(
             client_key=keys.client_key(client),
             fingerprint=fingerprint,
             now_epoch=time.time(),
+            lookback_seconds=max(
+                settings.post_rate_window_seconds, settings.post_min_interval_seconds
+            ),
             rate_window=settings.post_rate_window_seconds,
+            rows=settings.post_rate_limit,
             duplicate_window=settings.duplicate_window_seconds,
         )
         verdict = _judge(submission, facts, settings)

@@ -6,7 +6,10 @@ The public queries name their columns and none of them reads `email`.
 from __future__ import annotations
 
 import sqlite3
+import time
 from dataclasses import dataclass
+
+import msgspec
 
 from service.storage.database import Queryable, Transaction
 
@@ -136,14 +139,14 @@ async def insert_comment(tx: Transaction, new: NewComment) -> int:
         "INSERT INTO comments (public_id, article_id, parent_id, thread_id, depth, status, "
         "name, email, website, body, body_html, email_key, avatar_key, client_key, "
         "body_fingerprint, flags, edit_token_hash, edit_expires_at, created_at) VALUES "
-        "(:public_id, :article_id, :parent_id, coalesce(:thread_id, 0), :depth, :status, "
+        "(:public_id, :article_id, :parent_id, "
+        # A top-level comment is its own thread; under the write lock the new
+        # rowid is max(id) + 1, so the thread id is known without a second statement.
+        "coalesce(:thread_id, (SELECT coalesce(max(id), 0) + 1 FROM comments)), :depth, :status, "
         ":name, :email, :website, :body, :body_html, :email_key, :avatar_key, :client_key, "
         ":body_fingerprint, :flags, :edit_token_hash, :edit_expires_at, :created_at)",
         values,
     )
-    if new.thread_id is None:
-        # A top-level comment is its own thread.
-        await tx.execute("UPDATE comments SET thread_id = id WHERE id = :id", {"id": comment_id})
     return comment_id
 
 
@@ -158,6 +161,22 @@ class PostingFacts:
     duplicate: bool
 
 
+_FACTS = """
+SELECT
+    (SELECT json_group_array(t) FROM (
+        SELECT unixepoch(created_at) AS t FROM comments INDEXED BY comments_by_email_key
+        WHERE email_key = :email_key AND created_at >= :since
+        ORDER BY created_at DESC LIMIT :rows)) AS by_email,
+    (SELECT json_group_array(t) FROM (
+        SELECT unixepoch(created_at) AS t FROM comments INDEXED BY comments_by_client_key
+        WHERE client_key = :client_key AND created_at >= :since
+        ORDER BY created_at DESC LIMIT :rows)) AS by_client,
+    EXISTS (SELECT 1 FROM comments INDEXED BY comments_by_fingerprint
+            WHERE body_fingerprint = :fingerprint AND created_at >= :duplicate_since
+            AND (email_key = :email_key OR client_key = :client_key)) AS duplicate
+"""
+
+
 async def posting_facts(
     q: Queryable,
     *,
@@ -165,39 +184,48 @@ async def posting_facts(
     client_key: str,
     fingerprint: str,
     now_epoch: float,
+    lookback_seconds: int,
     rate_window: int,
+    rows: int,
     duplicate_window: int,
 ) -> PostingFacts:
-    """What the rules need to know about recent posts, in two indexed queries."""
-    since = max(rate_window, duplicate_window, 1)
-    sql = (
-        "SELECT unixepoch(created_at) AS t, body_fingerprint FROM comments "
-        "WHERE {col} = :key "
-        "AND created_at >= strftime('%Y-%m-%dT%H:%M:%SZ', :now, 'unixepoch', :back) "
-        "ORDER BY created_at DESC"
-    )
-    back = f"-{since} seconds"
-    by_email = await q.fetch_all(
-        sql.format(col="email_key"), {"key": email_key, "now": now_epoch, "back": back}
-    )
-    by_client = await q.fetch_all(
-        sql.format(col="client_key"), {"key": client_key, "now": now_epoch, "back": back}
-    )
+    """What the rules need to know about recent posts, in one bounded statement.
 
-    def ages(rows: list[sqlite3.Row], window: int) -> list[float]:
-        return [now_epoch - row["t"] for row in rows if now_epoch - row["t"] <= window]
-
-    email_ages, client_ages = ages(by_email, rate_window), ages(by_client, rate_window)
-    duplicate = any(
-        row["body_fingerprint"] == fingerprint and now_epoch - row["t"] <= duplicate_window
-        for row in (*by_email, *by_client)
+    Only the newest `rows` posts per address and per client are read: enough to
+    know the last post, whether the rate limit is reached and when it frees up,
+    however many comments one client has posted.
+    """
+    row = await q.fetch_one(
+        _FACTS,
+        {
+            "email_key": email_key,
+            "client_key": client_key,
+            "fingerprint": fingerprint,
+            "since": _stamp(now_epoch - max(lookback_seconds, 1)),
+            "duplicate_since": _stamp(now_epoch - duplicate_window)
+            if duplicate_window > 0
+            else "9999",
+            "rows": max(rows, 1),
+        },
     )
+    assert row is not None
+    by_email = [now_epoch - t for t in _decode_times(row["by_email"])]
+    by_client = [now_epoch - t for t in _decode_times(row["by_client"])]
+    in_window_email = [age for age in by_email if age <= rate_window]
+    in_window_client = [age for age in by_client if age <= rate_window]
     return PostingFacts(
-        seconds_since_last_by_email=(now_epoch - by_email[0]["t"]) if by_email else None,
-        seconds_since_last_by_client=(now_epoch - by_client[0]["t"]) if by_client else None,
-        recent_count_by_email=len(email_ages),
-        recent_count_by_client=len(client_ages),
-        oldest_recent_by_email=max(email_ages) if email_ages else None,
-        oldest_recent_by_client=max(client_ages) if client_ages else None,
-        duplicate=duplicate,
+        seconds_since_last_by_email=by_email[0] if by_email else None,
+        seconds_since_last_by_client=by_client[0] if by_client else None,
+        recent_count_by_email=len(in_window_email),
+        recent_count_by_client=len(in_window_client),
+        oldest_recent_by_email=in_window_email[-1] if in_window_email else None,
+        oldest_recent_by_client=in_window_client[-1] if in_window_client else None,
+        duplicate=bool(row["duplicate"]),
     )
+
+
+_decode_times = msgspec.json.Decoder(list[float]).decode
+
+
+def _stamp(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))

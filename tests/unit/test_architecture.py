@@ -148,7 +148,9 @@ def test_storage_knows_nothing_of_http_or_use_cases() -> None:
     for path in modules(SERVICE / "storage"):
         for name in imports_of(path):
             if under(name, "service"):
-                assert under(name, "service.storage", "service.errors", "service.clock"), f"{rel(path)}: {name}"
+                assert under(name, "service.storage", "service.errors", "service.clock"), (
+                    f"{rel(path)}: {name}"
+                )
             assert not under(name, "litestar", "httpx"), f"{rel(path)}: {name}"
 
 
