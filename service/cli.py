@@ -146,9 +146,9 @@ def _tokens(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _related(settings: Settings, args: argparse.Namespace) -> int:
-    from service.content.related_hooks import rebuild_all
+    from service.content.related import rebuild_command
 
-    return _run(settings, rebuild_all)
+    return _run(settings, rebuild_command)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from service.content import articles, authors
-from service.content.related_hooks import article_changed
+from service.content.related import article_changed
 from service.errors import InvalidInput
 from service.fields import clean_slug
 from service.storage.database import Database

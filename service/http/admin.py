@@ -9,7 +9,7 @@ from litestar.params import FromPath
 
 from service.auth import Role
 from service.content import articles, authors
-from service.content.related_hooks import article_changed, article_deleted
+from service.content.related import article_changed, article_deleted
 from service.errors import FieldError, InvalidInput, NotFound
 from service.fields import clean_slug, is_slug
 from service.http.admin_types import AdminArticle, AdminAuthor, ArticlePut, AuthorPut

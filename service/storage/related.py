@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+
 from service.storage.articles import (
     PUBLIC_FILTER,
     SUMMARY_COLUMNS,
@@ -32,3 +35,168 @@ async def replace_related(tx: Transaction, article_id: int, items: list[tuple[in
         "INSERT INTO related_articles (article_id, rank, related_id, score) VALUES (?, ?, ?, ?)",
         [(article_id, rank, rid, score) for rank, (rid, score) in enumerate(items[:MAX_STORED], 1)],
     )
+
+
+# The model's tables (migration 0003): document frequencies, term sets, vectors.
+
+_MATCHES = """
+SELECT v.article_id AS article_id, round(sum(v.weight * q.value), 4) AS score
+FROM json_each(:vector) AS q
+JOIN related_vectors AS v INDEXED BY related_vectors_by_term ON v.term = q.key
+WHERE v.article_id <> :id
+GROUP BY v.article_id
+HAVING score > 0
+ORDER BY score DESC, v.article_id ASC
+LIMIT :limit
+"""
+
+
+async def best_matches(
+    q: Queryable, article_id: int, vector: dict[str, float], limit: int
+) -> list[tuple[int, float]]:
+    """The articles whose vectors score highest against `vector`, best first."""
+    rows = await q.fetch_all(
+        _MATCHES, {"vector": json.dumps(vector), "id": article_id, "limit": limit}
+    )
+    return [(int(row["article_id"]), float(row["score"])) for row in rows]
+
+
+async def indexed_terms(q: Queryable, article_id: int) -> list[str] | None:
+    row = await q.fetch_one(
+        "SELECT terms FROM related_documents WHERE article_id = :id", {"id": article_id}
+    )
+    return None if row is None else list(json.loads(row["terms"]))
+
+
+async def document_count(q: Queryable) -> int:
+    row = await q.fetch_one("SELECT count(*) AS n FROM related_documents")
+    return int(row["n"]) if row else 0
+
+
+async def document_frequencies(q: Queryable, terms: list[str]) -> dict[str, int]:
+    rows = await q.fetch_all(
+        "SELECT t.term AS term, t.df AS df FROM json_each(:terms) AS j "
+        "JOIN related_terms AS t ON t.term = j.value",
+        {"terms": json.dumps(terms)},
+    )
+    return {row["term"]: int(row["df"]) for row in rows}
+
+
+async def add_document(
+    tx: Transaction, article_id: int, terms: list[str], vector: dict[str, float]
+) -> None:
+    await tx.execute(
+        "INSERT INTO related_terms (term, df) SELECT value, 1 FROM json_each(:terms) "
+        "WHERE true ON CONFLICT (term) DO UPDATE SET df = df + 1",
+        {"terms": json.dumps(terms)},
+    )
+    await tx.execute(
+        "INSERT INTO related_documents (article_id, terms) VALUES (:id, :terms)",
+        {"id": article_id, "terms": json.dumps(terms)},
+    )
+    await tx.execute(
+        "INSERT INTO related_vectors (article_id, term, weight) "
+        "SELECT :id, key, value FROM json_each(:vector)",
+        {"id": article_id, "vector": json.dumps(vector)},
+    )
+
+
+async def remove_document(tx: Transaction, article_id: int, terms: list[str]) -> None:
+    await tx.execute(
+        "UPDATE related_terms SET df = df - 1 WHERE term IN (SELECT value FROM json_each(:terms))",
+        {"terms": json.dumps(terms)},
+    )
+    await tx.execute("DELETE FROM related_terms WHERE df <= 0")
+    await tx.execute("DELETE FROM related_vectors WHERE article_id = :id", {"id": article_id})
+    await tx.execute("DELETE FROM related_documents WHERE article_id = :id", {"id": article_id})
+
+
+async def stored_vector(q: Queryable, article_id: int) -> dict[str, float]:
+    rows = await q.fetch_all(
+        "SELECT term, weight FROM related_vectors WHERE article_id = :id", {"id": article_id}
+    )
+    return {row["term"]: float(row["weight"]) for row in rows}
+
+
+async def stored_list(q: Queryable, article_id: int) -> list[tuple[int, float]]:
+    rows = await q.fetch_all(
+        "SELECT related_id, score FROM related_articles WHERE article_id = :id ORDER BY rank",
+        {"id": article_id},
+    )
+    return [(int(row["related_id"]), float(row["score"])) for row in rows]
+
+
+async def lists_containing(q: Queryable, article_id: int) -> list[int]:
+    rows = await q.fetch_all(
+        "SELECT article_id FROM related_articles WHERE related_id = :id ORDER BY article_id",
+        {"id": article_id},
+    )
+    return [int(row["article_id"]) for row in rows]
+
+
+async def clear_model(tx: Transaction) -> None:
+    for table in ("related_articles", "related_vectors", "related_documents", "related_terms"):
+        await tx.execute(f"DELETE FROM {table}")  # table names are ours, not input
+
+
+async def indexable_articles(q: Queryable) -> list[sqlite3.Row]:
+    """Every article that may be recommended: published (scheduled ones included)."""
+    return await q.fetch_all(
+        "SELECT a.id AS id, a.title AS title, a.body_markdown AS body, "
+        "(SELECT json_group_array(tag) FROM article_tags t WHERE t.article_id = a.id) AS tags "
+        "FROM articles a WHERE a.status = 'published' ORDER BY a.id"
+    )
+
+
+async def indexable_article(q: Queryable, article_id: int) -> sqlite3.Row | None:
+    return await q.fetch_one(
+        "SELECT a.id AS id, a.title AS title, a.body_markdown AS body, "
+        "(SELECT json_group_array(tag) FROM article_tags t WHERE t.article_id = a.id) AS tags "
+        "FROM articles a WHERE a.id = :id AND a.status = 'published'",
+        {"id": article_id},
+    )
+
+
+async def list_floors(
+    q: Queryable, owners: list[int]
+) -> dict[int, tuple[int, tuple[int, float] | None]]:
+    """For each owner: how long its list is, and its weakest entry (id, score)."""
+    rows = await q.fetch_all(
+        "SELECT r.article_id AS owner, count(*) AS size, "
+        "(SELECT json_array(w.related_id, w.score) FROM related_articles w "
+        " WHERE w.article_id = r.article_id ORDER BY w.rank DESC LIMIT 1) AS weakest "
+        "FROM related_articles r WHERE r.article_id IN (SELECT value FROM json_each(:ids)) "
+        "GROUP BY r.article_id",
+        {"ids": json.dumps(owners)},
+    )
+    floors: dict[int, tuple[int, tuple[int, float] | None]] = {}
+    for row in rows:
+        weakest = json.loads(row["weakest"]) if row["weakest"] else None
+        floors[int(row["owner"])] = (
+            int(row["size"]),
+            (int(weakest[0]), float(weakest[1])) if weakest else None,
+        )
+    return floors
+
+
+async def load_model(
+    tx: Transaction,
+    frequencies: dict[str, int],
+    documents: list[tuple[int, list[str], dict[str, float]]],
+) -> None:
+    """Bulk-load a freshly computed model (after clear_model)."""
+    await tx.execute_many(
+        "INSERT INTO related_terms (term, df) VALUES (?, ?)", list(frequencies.items())
+    )
+    await tx.execute_many(
+        "INSERT INTO related_documents (article_id, terms) VALUES (?, ?)",
+        [(key, json.dumps(terms)) for key, terms, _ in documents],
+    )
+    await tx.execute_many(
+        "INSERT INTO related_vectors (article_id, term, weight) VALUES (?, ?, ?)",
+        [(key, term, weight) for key, _, vector in documents for term, weight in vector.items()],
+    )
+
+
+async def remove_from_lists(tx: Transaction, article_id: int) -> None:
+    await tx.execute("DELETE FROM related_articles WHERE related_id = :id", {"id": article_id})

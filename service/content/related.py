@@ -1,0 +1,157 @@
+""" "You may also like these": lists computed on write, read with one indexed query.
+
+The relevance model (service/content/relevance.py) turns an article into a
+weighted term vector; the vectors and document frequencies live in the
+database (migration 0003), so every worker shares them and a publish costs a
+few indexed statements:
+
+- the article's own list is its best matches by dot product;
+- it is offered to the lists of its best `CANDIDATES` matches, entering a list
+  when it beats that list's weakest entry;
+- every list that held it before is recomputed, so an edit or unpublish never
+  leaves a stale entry.
+
+Vectors are weighted with the document frequencies of the moment they were
+built; `byline related rebuild` recomputes everything with the current ones.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from collections.abc import Callable
+
+from service.content.relevance import Document, Weights, field_counts, term_vector
+from service.storage import related as store
+from service.storage.database import Database, Transaction
+from service.storage.installation import bump_content_version
+
+LIST_LENGTH = store.MAX_STORED
+CANDIDATES = 200
+WEIGHTS = Weights()
+
+Match = tuple[int, float]
+
+
+def _document(row: sqlite3.Row) -> Document:
+    return Document(
+        key=int(row["id"]),
+        title=row["title"],
+        body=row["body"],
+        tags=tuple(json.loads(row["tags"])),
+    )
+
+
+def _ranked(matches: list[Match]) -> list[Match]:
+    return sorted(matches, key=lambda match: (-match[1], match[0]))[:LIST_LENGTH]
+
+
+async def article_changed(tx: Transaction, article_id: int) -> None:
+    """Bring every list in step with this article's new state (in the caller's transaction)."""
+    old_terms = await store.indexed_terms(tx, article_id)
+    if old_terms is not None:
+        await store.remove_document(tx, article_id, old_terms)
+    holders = await store.lists_containing(tx, article_id)
+    row = await store.indexable_article(tx, article_id)
+    if row is None:
+        await store.replace_related(tx, article_id, [])
+    else:
+        vector = await _index(tx, _document(row))
+        await store.replace_related(
+            tx, article_id, await store.best_matches(tx, article_id, vector, LIST_LENGTH)
+        )
+        candidates = await store.best_matches(tx, article_id, vector, CANDIDATES)
+        await _offer(tx, article_id, [m for m in candidates if m[0] not in holders])
+    for holder in holders:
+        await _recompute(tx, holder)
+
+
+async def article_deleted(tx: Transaction, article_id: int) -> None:
+    """Called before the article row goes: its vector and its places in lists go too."""
+    old_terms = await store.indexed_terms(tx, article_id)
+    if old_terms is not None:
+        await store.remove_document(tx, article_id, old_terms)
+    holders = await store.lists_containing(tx, article_id)
+    await store.replace_related(tx, article_id, [])
+    await store.remove_from_lists(tx, article_id)
+    for holder in holders:
+        await _recompute(tx, holder)
+
+
+async def _index(tx: Transaction, doc: Document) -> dict[str, float]:
+    counts = field_counts(doc, WEIGHTS)
+    terms = sorted(counts)
+    known = await store.document_frequencies(tx, terms)
+    frequencies = {term: known.get(term, 0) + 1 for term in terms}
+    total = await store.document_count(tx) + 1
+    vector = term_vector(counts, frequencies, total, WEIGHTS.terms)
+    await store.add_document(tx, doc.key, terms, vector)
+    return vector
+
+
+async def _offer(tx: Transaction, article_id: int, matches: list[Match]) -> None:
+    """Put the article into each candidate's list where it beats the weakest entry."""
+    floors = await store.list_floors(tx, [owner for owner, _ in matches])
+    for owner, score in matches:
+        size, weakest = floors.get(owner, (0, None))
+        if (
+            size >= LIST_LENGTH
+            and weakest is not None
+            and (-score, article_id)
+            >= (
+                -weakest[1],
+                weakest[0],
+            )
+        ):
+            continue
+        current = await store.stored_list(tx, owner)
+        await store.replace_related(tx, owner, _ranked([*current, (article_id, score)]))
+
+
+async def _recompute(tx: Transaction, owner: int) -> None:
+    vector = await store.stored_vector(tx, owner)
+    matches = await store.best_matches(tx, owner, vector, LIST_LENGTH) if vector else []
+    await store.replace_related(tx, owner, matches)
+
+
+async def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
+    """Recompute every vector with today's frequencies, then every list. Returns the count."""
+    async with db.write() as tx:
+        rows = await store.indexable_articles(tx)
+        docs = [_document(row) for row in rows]
+        counts = [field_counts(doc, WEIGHTS) for doc in docs]
+        frequencies: dict[str, int] = {}
+        for doc_counts in counts:
+            for term in doc_counts:
+                frequencies[term] = frequencies.get(term, 0) + 1
+        await store.clear_model(tx)
+        await store.load_model(
+            tx,
+            frequencies,
+            [
+                (doc.key, sorted(c), term_vector(c, frequencies, len(docs), WEIGHTS.terms))
+                for doc, c in zip(docs, counts, strict=True)
+            ],
+        )
+        for done, doc in enumerate(docs, start=1):
+            await _recompute(tx, doc.key)
+            if progress is not None:
+                progress(done, len(docs))
+        await bump_content_version(tx)
+    return len(docs)
+
+
+async def rebuild_command(db: Database) -> int:
+    """`byline related rebuild`, with a progress bar on stderr."""
+
+    def bar(done: int, total: int) -> None:
+        width = 40
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+
+    count = await rebuild(db, bar)
+    print(f"rebuilt related-article lists for {count} articles")
+    return 0

@@ -1,0 +1,130 @@
+"""Related articles through the API: computed on write, following every change."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import httpx
+
+from tests.helpers import MakeArticle
+
+FILLER = "Patients often ask about recovery, posture, sleep and daily activity."
+
+
+async def related(client: httpx.AsyncClient, slug: str, limit: int = 10) -> list[dict[str, Any]]:
+    response = await client.get(f"/v1/articles/{slug}/related", params={"limit": limit})
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def slugs(client: httpx.AsyncClient, slug: str) -> list[str]:
+    return [item["slug"] for item in await related(client, slug)]
+
+
+async def test_items_have_the_summary_shape_and_a_score(
+    client: httpx.AsyncClient, make_article: MakeArticle
+) -> None:
+    await make_article("needling-a", body_markdown="Dry needling of trigger points. " + FILLER)
+    await make_article("needling-b", body_markdown="Trigger points and dry needling. " + FILLER)
+    items = await related(client, "needling-a")
+    assert [item["slug"] for item in items] == ["needling-b"]
+    assert set(items[0]) == {
+        "slug", "title", "excerpt", "author", "tags", "published_at", "comment_count", "score",
+    }  # fmt: skip
+    assert 0 < items[0]["score"] <= 1
+
+
+async def test_a_shared_rare_tag_counts_more_than_a_shared_common_tag(
+    client: httpx.AsyncClient, make_article: MakeArticle
+) -> None:
+    for number in range(6):
+        await make_article(f"common-{number}", body_markdown=FILLER, tags=["exercise"])
+    await make_article("rare-a", body_markdown=FILLER, tags=["exercise", "tendinopathy"])
+    await make_article("rare-b", body_markdown=FILLER, tags=["tendinopathy"])
+    top = await related(client, "rare-a")
+    assert top[0]["slug"] == "rare-b"
+    scores = {item["slug"]: item["score"] for item in top}
+    assert scores["rare-b"] > scores["common-0"]
+
+
+async def test_the_title_weighs_more_than_the_body(
+    client: httpx.AsyncClient, make_article: MakeArticle
+) -> None:
+    await make_article("query", title="Shoulder impingement", body_markdown=FILLER)
+    await make_article("in-title", title="Shoulder impingement basics", body_markdown=FILLER)
+    await make_article(
+        "in-body", title="Another page", body_markdown=FILLER + " Shoulder impingement."
+    )
+    assert (await slugs(client, "query"))[:2] == ["in-title", "in-body"]
+
+
+async def test_never_itself_never_a_draft_and_lists_follow_unpublishing(
+    client: httpx.AsyncClient, make_article: MakeArticle, editor: dict[str, str]
+) -> None:
+    body = "Knee pain in runners and patellar tendon load. " + FILLER
+    await make_article("knee-a", body_markdown=body)
+    await make_article("knee-b", body_markdown=body)
+    await make_article("knee-draft", body_markdown=body, status="draft")
+    assert await slugs(client, "knee-a") == ["knee-b"]
+    await make_article("knee-b", body_markdown=body, status="draft")
+    assert await slugs(client, "knee-a") == []
+    await make_article("knee-b", body_markdown=body, status="published")
+    assert await slugs(client, "knee-a") == ["knee-b"]
+    deleted = await client.delete("/v1/admin/articles/knee-b", headers=editor)
+    assert deleted.status_code == 204
+    assert await slugs(client, "knee-a") == []
+
+
+async def test_an_edit_moves_an_article_out_of_lists_it_no_longer_fits(
+    client: httpx.AsyncClient, make_article: MakeArticle
+) -> None:
+    hip = "Hip bursitis and gluteal tendons. " + FILLER
+    jaw = "Jaw clicking, temporomandibular joints."
+    await make_article("hip-a", title="Gluteal tendons", body_markdown=hip)
+    await make_article("hip-b", title="Bursitis", body_markdown=hip)
+    await make_article("jaw", title="Clicking jaw", body_markdown=jaw)
+    assert (await slugs(client, "hip-a"))[0] == "hip-b"
+    await make_article("hip-b", title="Temporomandibular joints", body_markdown=jaw)
+    assert "hip-b" not in await slugs(client, "hip-a")
+    assert (await slugs(client, "jaw"))[0] == "hip-b"
+
+
+async def test_lists_are_deterministic_and_limited(
+    client: httpx.AsyncClient, make_article: MakeArticle
+) -> None:
+    for number in range(14):
+        await make_article(f"same-{number:02}", body_markdown="Identical text. " + FILLER)
+    first = await related(client, "same-00", limit=10)
+    assert len(first) == 10
+    # Equal scores are broken by age (the article stored first wins), the same way every time.
+    assert [item["slug"] for item in first] == [f"same-{n:02}" for n in range(1, 11)]
+    assert await related(client, "same-00", limit=10) == first
+    assert len(await related(client, "same-00", limit=3)) == 3
+    too_many = await client.get("/v1/articles/same-00/related", params={"limit": 11})
+    assert too_many.status_code == 400
+
+
+async def test_rebuild_gives_the_same_lists_on_a_settled_corpus(
+    client: httpx.AsyncClient, make_article: MakeArticle, database_path: str
+) -> None:
+    topics = ["shoulder tendon", "knee cartilage", "neck posture", "back disc"]
+    for number, topic in enumerate(topics * 2):
+        await make_article(f"doc-{number}", body_markdown=f"{topic} {topic} {FILLER}")
+    before = {f"doc-{n}": await slugs(client, f"doc-{n}") for n in range(8)}
+    from service.content.related import rebuild
+    from service.storage.database import Database
+
+    db = Database(database_path)
+    await db.open()
+    try:
+        assert await rebuild(db) == 8
+    finally:
+        await db.close()
+    after = {f"doc-{n}": await slugs(client, f"doc-{n}") for n in range(8)}
+    # The top match is stable; lower ranks may move as frequencies are re-weighted.
+    assert {k: v[0] for k, v in before.items()} == {k: v[0] for k, v in after.items()}
+    with sqlite3.connect(database_path) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM related_documents").fetchone()
+    assert count == 8
