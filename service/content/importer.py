@@ -15,8 +15,7 @@ from typing import Any
 
 import yaml
 
-from service.content import articles, authors
-from service.content.related import article_changed
+from service.content import articles, authors, related
 from service.errors import InvalidInput
 from service.fields import clean_slug
 from service.storage.database import Database
@@ -138,15 +137,25 @@ def _unique(items: list[Parsed]) -> list[Parsed]:
     return items
 
 
+# Past this many articles one full rebuild of related lists beats updating them
+# article by article.
+BULK_IMPORT = 50
+
+
 async def import_folder(db: Database, path: str) -> ImportReport:
     author_items, article_items = collect_files(Path(path))
+    bulk = len(article_items) > BULK_IMPORT
     async with db.write() as tx:
         for item in author_items:
             await authors.save_author_in(tx, item.slug, item.data)
         for item in article_items:
             try:
-                await articles.save_article_in(tx, item.slug, item.data, on_change=article_changed)
+                await articles.save_article_in(
+                    tx, item.slug, item.data, on_change=None if bulk else related.article_changed
+                )
             except InvalidInput as exc:
                 problems = "; ".join(f"{e.field} {e.message}" for e in exc.errors)
-                raise ImportFailed(f"{item.where(exc.errors[0].field)}: {problems}") from None
+                raise ImportFailed(f"{item.path}:1: {problems}") from None
+    if bulk:
+        await related.rebuild(db)
     return ImportReport(authors=len(author_items), articles=len(article_items))

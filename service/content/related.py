@@ -6,8 +6,8 @@ database (migration 0003), so every worker shares them and a publish costs a
 few indexed statements:
 
 - the article's own list is its best matches by dot product;
-- it is offered to the lists of its best `CANDIDATES` matches, entering a list
-  when it beats that list's weakest entry;
+- it is offered to the lists of its best `CANDIDATES` matches, staying in a
+  list when it ranks among that list's best;
 - every list that held it before is recomputed, so an edit or unpublish never
   leaves a stale entry.
 
@@ -22,16 +22,21 @@ import sqlite3
 import sys
 from collections.abc import Callable
 
-from service.content.relevance import Document, Weights, field_counts, term_vector
+from service.content.relevance import (
+    Document,
+    RelevanceIndex,
+    Weights,
+    field_counts,
+    term_vector,
+)
 from service.storage import related as store
 from service.storage.database import Database, Transaction
 from service.storage.installation import bump_content_version
 
 LIST_LENGTH = store.MAX_STORED
-CANDIDATES = 200
+CANDIDATES = 60
 WEIGHTS = Weights()
 
-Match = tuple[int, float]
 
 
 def _document(row: sqlite3.Row) -> Document:
@@ -41,10 +46,6 @@ def _document(row: sqlite3.Row) -> Document:
         body=row["body"],
         tags=tuple(json.loads(row["tags"])),
     )
-
-
-def _ranked(matches: list[Match]) -> list[Match]:
-    return sorted(matches, key=lambda match: (-match[1], match[0]))[:LIST_LENGTH]
 
 
 async def article_changed(tx: Transaction, article_id: int) -> None:
@@ -62,7 +63,7 @@ async def article_changed(tx: Transaction, article_id: int) -> None:
             tx, article_id, await store.best_matches(tx, article_id, vector, LIST_LENGTH)
         )
         candidates = await store.best_matches(tx, article_id, vector, CANDIDATES)
-        await _offer(tx, article_id, [m for m in candidates if m[0] not in holders])
+        await store.offer(tx, article_id, [m for m in candidates if m[0] not in holders])
     for holder in holders:
         await _recompute(tx, holder)
 
@@ -90,25 +91,6 @@ async def _index(tx: Transaction, doc: Document) -> dict[str, float]:
     return vector
 
 
-async def _offer(tx: Transaction, article_id: int, matches: list[Match]) -> None:
-    """Put the article into each candidate's list where it beats the weakest entry."""
-    floors = await store.list_floors(tx, [owner for owner, _ in matches])
-    for owner, score in matches:
-        size, weakest = floors.get(owner, (0, None))
-        if (
-            size >= LIST_LENGTH
-            and weakest is not None
-            and (-score, article_id)
-            >= (
-                -weakest[1],
-                weakest[0],
-            )
-        ):
-            continue
-        current = await store.stored_list(tx, owner)
-        await store.replace_related(tx, owner, _ranked([*current, (article_id, score)]))
-
-
 async def _recompute(tx: Transaction, owner: int) -> None:
     vector = await store.stored_vector(tx, owner)
     matches = await store.best_matches(tx, owner, vector, LIST_LENGTH) if vector else []
@@ -116,30 +98,23 @@ async def _recompute(tx: Transaction, owner: int) -> None:
 
 
 async def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
-    """Recompute every vector with today's frequencies, then every list. Returns the count."""
+    """Recompute every vector with today's frequencies, then every list. Returns the count.
+
+    Done in memory with the pure index (fast: one pass over an inverted index),
+    then written in one transaction, so readers see the old lists or the new.
+    """
+    rows = await store.indexable_articles(db)
+    index = RelevanceIndex(WEIGHTS, depth=LIST_LENGTH)
+    index.load(_document(row) for row in rows)
+    lists = index.rebuild(progress)
     async with db.write() as tx:
-        rows = await store.indexable_articles(tx)
-        docs = [_document(row) for row in rows]
-        counts = [field_counts(doc, WEIGHTS) for doc in docs]
-        frequencies: dict[str, int] = {}
-        for doc_counts in counts:
-            for term in doc_counts:
-                frequencies[term] = frequencies.get(term, 0) + 1
         await store.clear_model(tx)
         await store.load_model(
-            tx,
-            frequencies,
-            [
-                (doc.key, sorted(c), term_vector(c, frequencies, len(docs), WEIGHTS.terms))
-                for doc, c in zip(docs, counts, strict=True)
-            ],
+            tx, index.frequencies(), [(key, index.terms(key), index.vector(key)) for key in lists]
         )
-        for done, doc in enumerate(docs, start=1):
-            await _recompute(tx, doc.key)
-            if progress is not None:
-                progress(done, len(docs))
+        await store.load_lists(tx, lists)
         await bump_content_version(tx)
-    return len(docs)
+    return len(lists)
 
 
 async def rebuild_command(db: Database) -> int:

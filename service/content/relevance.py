@@ -103,6 +103,18 @@ class RelevanceIndex:
                 total += weight * other
         return round(total, _DIGITS)
 
+    def vector(self, key: int) -> dict[str, float]:
+        """The weighted, normalised vector of ``key`` (after ``rebuild`` or ``add``)."""
+        return dict(self._vectors[key])
+
+    def terms(self, key: int) -> list[str]:
+        """Every distinct term of ``key``, vector or not (its document frequencies)."""
+        return sorted(self._counts[key])
+
+    def frequencies(self) -> dict[str, int]:
+        """Document frequency of every term in the index."""
+        return dict(self._df)
+
     def listed(self, key: int) -> list[Match]:
         """The precomputed list of ``key`` (empty before ``rebuild``)."""
         return list(self._lists.get(key, ()))

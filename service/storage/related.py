@@ -23,7 +23,8 @@ async def list_related(
     rows = await q.fetch_all(
         f"SELECT r.score AS score, {SUMMARY_COLUMNS} FROM related_articles r "
         "JOIN articles a ON a.id = r.related_id JOIN authors au ON au.id = a.author_id "
-        f"WHERE r.article_id = :id AND {PUBLIC_FILTER} ORDER BY r.rank LIMIT :limit",
+        f"WHERE r.article_id = :id AND {PUBLIC_FILTER} "
+        "ORDER BY r.score DESC, r.related_id LIMIT :limit",
         {"id": article_id, "limit": limit, "now": now},
     )
     return [(summary_from_row(row), float(row["score"])) for row in rows]
@@ -32,33 +33,57 @@ async def list_related(
 async def replace_related(tx: Transaction, article_id: int, items: list[tuple[int, float]]) -> None:
     await tx.execute("DELETE FROM related_articles WHERE article_id = :id", {"id": article_id})
     await tx.execute_many(
-        "INSERT INTO related_articles (article_id, rank, related_id, score) VALUES (?, ?, ?, ?)",
-        [(article_id, rank, rid, score) for rank, (rid, score) in enumerate(items[:MAX_STORED], 1)],
+        "INSERT INTO related_articles (article_id, related_id, score) VALUES (?, ?, ?)",
+        [(article_id, rid, score) for rid, score in items[:MAX_STORED]],
     )
 
 
 # The model's tables (migration 0003): document frequencies, term sets, vectors.
 
-_MATCHES = """
-SELECT v.article_id AS article_id, round(sum(v.weight * q.value), 4) AS score
+# Candidates come from the query's strongest terms only: their posting lists are
+# short (strong terms are rare ones), so the walk stays cheap as articles grow.
+# The candidates' exact scores are then summed over the whole query vector with
+# one primary-key lookup per (candidate, term).
+_CANDIDATES = """
+SELECT v.article_id AS article_id
 FROM json_each(:vector) AS q
 JOIN related_vectors AS v INDEXED BY related_vectors_by_term ON v.term = q.key
 WHERE v.article_id <> :id
 GROUP BY v.article_id
-HAVING score > 0
-ORDER BY score DESC, v.article_id ASC
+ORDER BY sum(v.weight * q.value) DESC, v.article_id ASC
 LIMIT :limit
 """
+_EXACT_SCORES = """
+SELECT c.value AS article_id, round(sum(v.weight * q.value), 4) AS score
+FROM json_each(:vector) AS q
+CROSS JOIN json_each(:ids) AS c
+CROSS JOIN related_vectors AS v
+WHERE v.article_id = c.value AND v.term = q.key
+GROUP BY c.value
+"""
+QUERY_TERMS = 30
 
 
 async def best_matches(
     q: Queryable, article_id: int, vector: dict[str, float], limit: int
 ) -> list[tuple[int, float]]:
     """The articles whose vectors score highest against `vector`, best first."""
+    strongest = dict(sorted(vector.items(), key=lambda item: (-item[1], item[0]))[:QUERY_TERMS])
     rows = await q.fetch_all(
-        _MATCHES, {"vector": json.dumps(vector), "id": article_id, "limit": limit}
+        _CANDIDATES,
+        {"vector": json.dumps(strongest), "id": article_id, "limit": limit + 20},
     )
-    return [(int(row["article_id"]), float(row["score"])) for row in rows]
+    if not rows:
+        return []
+    scored = await q.fetch_all(
+        _EXACT_SCORES,
+        {"ids": json.dumps([row["article_id"] for row in rows]), "vector": json.dumps(vector)},
+    )
+    ranked = sorted(
+        ((int(row["article_id"]), float(row["score"])) for row in scored if row["score"] > 0),
+        key=lambda match: (-match[1], match[0]),
+    )
+    return ranked[:limit]
 
 
 async def indexed_terms(q: Queryable, article_id: int) -> list[str] | None:
@@ -118,14 +143,6 @@ async def stored_vector(q: Queryable, article_id: int) -> dict[str, float]:
     return {row["term"]: float(row["weight"]) for row in rows}
 
 
-async def stored_list(q: Queryable, article_id: int) -> list[tuple[int, float]]:
-    rows = await q.fetch_all(
-        "SELECT related_id, score FROM related_articles WHERE article_id = :id ORDER BY rank",
-        {"id": article_id},
-    )
-    return [(int(row["related_id"]), float(row["score"])) for row in rows]
-
-
 async def lists_containing(q: Queryable, article_id: int) -> list[int]:
     rows = await q.fetch_all(
         "SELECT article_id FROM related_articles WHERE related_id = :id ORDER BY article_id",
@@ -157,28 +174,6 @@ async def indexable_article(q: Queryable, article_id: int) -> sqlite3.Row | None
     )
 
 
-async def list_floors(
-    q: Queryable, owners: list[int]
-) -> dict[int, tuple[int, tuple[int, float] | None]]:
-    """For each owner: how long its list is, and its weakest entry (id, score)."""
-    rows = await q.fetch_all(
-        "SELECT r.article_id AS owner, count(*) AS size, "
-        "(SELECT json_array(w.related_id, w.score) FROM related_articles w "
-        " WHERE w.article_id = r.article_id ORDER BY w.rank DESC LIMIT 1) AS weakest "
-        "FROM related_articles r WHERE r.article_id IN (SELECT value FROM json_each(:ids)) "
-        "GROUP BY r.article_id",
-        {"ids": json.dumps(owners)},
-    )
-    floors: dict[int, tuple[int, tuple[int, float] | None]] = {}
-    for row in rows:
-        weakest = json.loads(row["weakest"]) if row["weakest"] else None
-        floors[int(row["owner"])] = (
-            int(row["size"]),
-            (int(weakest[0]), float(weakest[1])) if weakest else None,
-        )
-    return floors
-
-
 async def load_model(
     tx: Transaction,
     frequencies: dict[str, int],
@@ -200,3 +195,37 @@ async def load_model(
 
 async def remove_from_lists(tx: Transaction, article_id: int) -> None:
     await tx.execute("DELETE FROM related_articles WHERE related_id = :id", {"id": article_id})
+
+
+async def load_lists(tx: Transaction, lists: dict[int, list[tuple[int, float]]]) -> None:
+    await tx.execute_many(
+        "INSERT INTO related_articles (article_id, related_id, score) VALUES (?, ?, ?)",
+        [
+            (owner, related_id, score)
+            for owner, matches in lists.items()
+            for related_id, score in matches[:MAX_STORED]
+        ],
+    )
+
+
+_TRIM = """
+DELETE FROM related_articles WHERE (article_id, related_id) IN (
+    SELECT article_id, related_id FROM (
+        SELECT article_id, related_id, row_number() OVER (
+            PARTITION BY article_id ORDER BY score DESC, related_id) AS place
+        FROM related_articles
+        WHERE article_id IN (SELECT value FROM json_each(:owners)))
+    WHERE place > :keep)
+"""
+
+
+async def offer(tx: Transaction, article_id: int, matches: list[tuple[int, float]]) -> None:
+    """Put `article_id` into each matching list, then keep each list's best MAX_STORED."""
+    await tx.execute_many(
+        "INSERT INTO related_articles (article_id, related_id, score) VALUES (?, ?, ?) "
+        "ON CONFLICT (article_id, related_id) DO UPDATE SET score = excluded.score",
+        [(owner, article_id, score) for owner, score in matches],
+    )
+    await tx.execute(
+        _TRIM, {"owners": json.dumps([owner for owner, _ in matches]), "keep": MAX_STORED}
+    )

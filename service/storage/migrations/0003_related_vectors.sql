@@ -24,3 +24,19 @@ CREATE TABLE related_vectors (
 ) STRICT, WITHOUT ROWID;
 -- ;
 CREATE INDEX related_vectors_by_term ON related_vectors (term, article_id, weight);
+-- ;
+-- Lists are kept ordered by score rather than by a stored rank, so offering an
+-- article to many lists is one insert and one trim, not a rewrite per list.
+-- The table was only ever written by 0001's placeholder, so it is rebuilt empty.
+DROP TABLE related_articles;
+-- ;
+CREATE TABLE related_articles (
+    article_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    related_id INTEGER NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+    score      REAL NOT NULL,
+    PRIMARY KEY (article_id, related_id)
+) STRICT, WITHOUT ROWID;
+-- ;
+CREATE INDEX related_articles_best_first ON related_articles (article_id, score DESC, related_id);
+-- ;
+CREATE INDEX related_articles_by_related ON related_articles (related_id);
