@@ -107,15 +107,26 @@ class ArticleController(Controller):
         request: Request[Any, Any, Any],
         slug: FromPath[str],
         include: Annotated[str | None, QueryParameter(description="related,comments")] = None,
+        limit: Annotated[
+            int,
+            QueryParameter(
+                ge=1, le=100, description="Embedded comments: top-level comments (1-100)."
+            ),
+        ] = 20,
+        sort: Annotated[
+            str, QueryParameter(description="Embedded comments: oldest or newest.")
+        ] = "oldest",
     ) -> Response[PublicArticle]:
         svc = services(request)
         parts = parse_include(include)
+        if sort not in ("oldest", "newest"):
+            raise InvalidInput([FieldError("sort", "must be oldest or newest")])
         article = await get_public_article(svc.db, checked_slug(slug))
         key = f"article.{article.id}.{article.version}.{article.author_version}"
         if "related" in parts:
             key += f".r{await content_version(svc.db)}"
         if "comments" in parts:
-            key += ".c"
+            key += f".c.{sort}.{limit}"
 
         async def build() -> bytes:
             author = await author_store.get_author(svc.db, article.author_slug)
@@ -126,7 +137,7 @@ class ArticleController(Controller):
             if "comments" in parts:
                 page.comments = comment_list(
                     await thread.list_thread(
-                        svc.db, svc.keys, article, sort="oldest", limit=20, cursor=None
+                        svc.db, svc.keys, article, sort=sort, limit=limit, cursor=None
                     )
                 )
             return encode(page)
