@@ -79,9 +79,8 @@ class ArticleController(Controller):
             after = (str(position[0]), position[1])
         now = now_text()
         tag_key = tag if tag is None or is_slug(tag) else None
-        version = await content_version(svc.db)
-        visible = await article_store.count_public_articles(svc.db, now)
-        key = f"articles.{version}.{visible}.{tag}.{limit}.{cursor}"
+        version, next_at = await article_store.public_list_version(svc.db, now)
+        key = f"articles.{version}.{next_at}.{tag}.{limit}.{cursor}"
 
         async def build() -> bytes:
             if tag is not None and tag_key is None:

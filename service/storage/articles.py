@@ -131,11 +131,23 @@ async def list_summaries_by_id(
     return {row["id"]: summary_from_row(row) for row in rows}
 
 
-async def count_public_articles(q: Queryable, now: str) -> int:
+async def public_list_version(q: Queryable, now: str) -> tuple[int, str | None]:
+    """What keys every public article list: the content version and the next publication.
+
+    Editing anything bumps the content version; a scheduled article appears when the
+    clock passes its `published_at`, which changes the second value. Two index
+    lookups, however many articles there are (counting the visible ones was a walk
+    of every published article on every cached list request).
+    """
     row = await q.fetch_one(
-        f"SELECT count(*) AS n FROM articles a WHERE {PUBLIC_FILTER}", {"now": now}
+        "SELECT (SELECT value FROM counters WHERE name = 'content_version') AS version, "
+        "(SELECT min(published_at) FROM articles "
+        "WHERE status = 'published' AND published_at > :now) AS next_at",
+        {"now": now},
     )
-    return int(row["n"]) if row else 0
+    if row is None:
+        return 0, None
+    return int(row["version"] or 0), row["next_at"]
 
 
 async def upsert_article(
