@@ -92,6 +92,38 @@ async def get_public_article(q: Queryable, slug: str, now: str) -> ArticleRow | 
     return _article(row) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class PageVersions:
+    """Everything a public article page's cache key needs, without the article itself."""
+
+    id: int
+    version: int
+    author_version: int
+    content_version: int
+
+
+async def public_page_versions(q: Queryable, slug: str, now: str) -> PageVersions | None:
+    """One small indexed read that decides whether a cached page is still current.
+
+    The full row (body, rendered HTML, tags) is read only when the page is rebuilt.
+    """
+    row = await q.fetch_one(
+        "SELECT a.id, a.version, au.version, "
+        "(SELECT value FROM counters WHERE name = 'content_version') "
+        "FROM articles a JOIN authors au ON au.id = a.author_id "
+        f"WHERE a.slug = :slug AND {PUBLIC_FILTER}",
+        {"slug": slug, "now": now},
+    )
+    return PageVersions(row[0], row[1], row[2], int(row[3] or 0)) if row else None
+
+
+async def data_version(q: Queryable) -> int:
+    """SQLite's `PRAGMA data_version`: it changes when any other connection, in this
+    process or another, commits. Cheaper than any table read."""
+    row = await q.fetch_one("PRAGMA data_version")
+    return int(row[0]) if row else -1
+
+
 async def list_public_articles(
     q: Queryable, *, now: str, tag: str | None, limit: int, after: tuple[str, int] | None
 ) -> list[ArticleSummaryRow]:
