@@ -32,7 +32,6 @@ class Settings:
     port: int = 8000
     database: str = "./byline.db"
     workers: int = 1
-    server: str = "granian"
     demo: bool = False
     log_level: str = "INFO"
     public_max_age: int = 15
@@ -61,7 +60,6 @@ SETTING_HELP: dict[str, str] = {
     "port": "Port to listen on.",
     "database": "Path of the SQLite file; created and migrated on first start.",
     "workers": "Server worker processes (one per core is a good start).",
-    "server": "HTTP server: `granian` or `uvicorn` (README, Performance, has the measurement).",
     "demo": "Load the demo articles into an empty database at start (`--demo`).",
     "log_level": "Log level: DEBUG, INFO, WARNING or ERROR.",
     "public_max_age": "`Cache-Control: max-age` in seconds on public GETs.",
@@ -119,16 +117,6 @@ def _parse_networks(text: str) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(item, strict=False) for item in _parse_list(text))
 
 
-SERVERS = ("granian", "uvicorn")
-
-
-def _parse_server(text: str) -> str:
-    server = text.strip().lower()
-    if server not in SERVERS:
-        raise ValueError("expected granian or uvicorn")
-    return server
-
-
 def _parse_log_level(text: str) -> str:
     level = text.strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -142,7 +130,6 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "demo": _parse_bool,
     "metrics_enabled": _parse_bool,
     "log_level": _parse_log_level,
-    "server": _parse_server,
     "trusted_proxies": _parse_networks,
     "cors_origins": _parse_list,
     "disallowed_terms": _parse_list,
@@ -189,8 +176,6 @@ def _check(values: Mapping[str, Any]) -> list[str]:
         problems.append("host: must not be empty")
     if values.get("workers", Settings.workers) < 1:
         problems.append("workers: must be at least 1")
-    if values.get("server", Settings.server) not in SERVERS:
-        problems.append("server: must be granian or uvicorn")
     if not str(values.get("database", Settings.database)):
         problems.append("database: must not be empty")
     if values.get("comment_max_body_bytes", Settings.comment_max_body_bytes) < 1024:

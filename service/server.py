@@ -1,7 +1,8 @@
-"""Running the app under granian (default) or uvicorn (`BYLINE_SERVER`).
+"""Running the app under granian.
 
-The default is decided by measurement on Byline itself (README, "Performance",
-CPU per request included). Settings reach the worker processes through BYLINE_* variables, because
+granian was chosen over uvicorn by measurement (see README, "Performance"): more
+requests per CPU-second on Byline's own pages, and it can restart a worker that
+dies. Settings reach the worker processes through BYLINE_* variables, because
 each worker builds its own app from `create_app`.
 """
 
@@ -36,38 +37,11 @@ HEADER_READ_TIMEOUT_MS = 10_000
 
 
 def serve(settings: Settings) -> int:
-    os.environ.update(settings_to_env(settings))
-    if settings.server == "uvicorn":
-        return _serve_uvicorn(settings)
-    return _serve_granian(settings)
-
-
-def _serve_uvicorn(settings: Settings) -> int:
-    try:
-        import uvicorn
-    except ImportError:  # pragma: no cover - an install without the dependency
-        raise SystemExit("BYLINE_SERVER=uvicorn needs uvicorn installed") from None
-    uvicorn.run(
-        "service.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        access_log=False,
-        # Byline reads X-Forwarded-For itself, only from BYLINE_TRUSTED_PROXIES.
-        proxy_headers=False,
-        server_header=False,
-        timeout_keep_alive=5,
-        log_level=settings.log_level.lower(),
-    )
-    return 0
-
-
-def _serve_granian(settings: Settings) -> int:
     from granian import Granian
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
 
+    os.environ.update(settings_to_env(settings))
     Granian(
         "service.app:create_app",
         factory=True,
