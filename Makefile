@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test check install install-dev bench bench-related clean
+.PHONY: run test check install install-dev bench bench-scale bench-related clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ check: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/run.py
+
+bench-scale: install
+	$(BIN)/python bench/scale.py
 
 bench-related: install
 	$(BIN)/python bench/related_eval.py

@@ -12,6 +12,10 @@ from collections import OrderedDict
 
 class ResponseCache:
     def __init__(self, max_entries: int = 512, max_bytes: int = 64 * 1024 * 1024) -> None:
+        # Small facts read from the database (an article's versions) that stay true
+        # while the database's data_version does not move: {name: (data_version, fact)}.
+        self.facts: dict[str, tuple[int, object]] = {}
+        self.etags: dict[str, str] = {}
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._max_entries = max_entries
         self._max_bytes = max_bytes
@@ -26,6 +30,10 @@ class ResponseCache:
     def put(self, key: str, body: bytes) -> None:
         if key in self._entries or len(body) > self._max_bytes // 8:
             return
+        if len(self.facts) > 4 * self._max_entries:
+            self.facts.clear()
+        if len(self.etags) > 4 * self._max_entries:
+            self.etags.clear()
         self._entries[key] = body
         self._bytes += len(body)
         while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:

@@ -51,6 +51,24 @@ def checked_slug(slug: str) -> str:
     return slug
 
 
+async def page_versions(svc: Services, slug: str) -> article_store.PageVersions:
+    """The versions keying a published article's page, remembered while nothing commits.
+
+    `PRAGMA data_version` moves whenever any connection, in any worker, commits, so
+    the remembered row is used only while it cannot have changed. A published
+    article stays visible as time passes, so only found articles are remembered.
+    """
+    data_version = await article_store.data_version(svc.db)
+    known = svc.cache.facts.get("page." + slug)
+    if known is not None and known[0] == data_version:
+        return known[1]  # type: ignore[return-value]
+    versions = await article_store.public_page_versions(svc.db, slug, now_text())
+    if versions is None:
+        raise NotFound("no such article")
+    svc.cache.facts["page." + slug] = (data_version, versions)
+    return versions
+
+
 async def related_list(svc: Services, article_id: int, limit: int) -> RelatedList:
     rows = await related_store.list_related(svc.db, article_id, limit, now_text())
     return RelatedList(items=[related_article(row, score) for row, score in rows])
@@ -79,9 +97,8 @@ class ArticleController(Controller):
             after = (str(position[0]), position[1])
         now = now_text()
         tag_key = tag if tag is None or is_slug(tag) else None
-        version = await content_version(svc.db)
-        visible = await article_store.count_public_articles(svc.db, now)
-        key = f"articles.{version}.{visible}.{tag}.{limit}.{cursor}"
+        version, next_at = await article_store.public_list_version(svc.db, now)
+        key = f"articles.{version}.{next_at}.{tag}.{limit}.{cursor}"
 
         async def build() -> bytes:
             if tag is not None and tag_key is None:
@@ -107,17 +124,31 @@ class ArticleController(Controller):
         request: Request[Any, Any, Any],
         slug: FromPath[str],
         include: Annotated[str | None, QueryParameter(description="related,comments")] = None,
+        limit: Annotated[
+            int,
+            QueryParameter(
+                ge=1, le=100, description="Embedded comments: top-level comments (1-100)."
+            ),
+        ] = 20,
+        sort: Annotated[
+            str, QueryParameter(description="Embedded comments: oldest or newest.")
+        ] = "oldest",
     ) -> Response[PublicArticle]:
         svc = services(request)
         parts = parse_include(include)
-        article = await get_public_article(svc.db, checked_slug(slug))
-        key = f"article.{article.id}.{article.version}.{article.author_version}"
+        if sort not in ("oldest", "newest"):
+            raise InvalidInput([FieldError("sort", "must be oldest or newest")])
+        versions = await page_versions(svc, checked_slug(slug))
+        key = f"article.{versions.id}.{versions.version}.{versions.author_version}"
         if "related" in parts:
-            key += f".r{await content_version(svc.db)}"
+            key += f".r{versions.content_version}"
         if "comments" in parts:
-            key += ".c"
+            key += f".c.{sort}.{limit}"
 
         async def build() -> bytes:
+            # Read in full only when the page is rebuilt; a change between the two
+            # reads changes the version, so the next request rebuilds again.
+            article = await get_public_article(svc.db, slug)
             author = await author_store.get_author(svc.db, article.author_slug)
             assert author is not None
             page = public_article(article, author)
@@ -126,7 +157,7 @@ class ArticleController(Controller):
             if "comments" in parts:
                 page.comments = comment_list(
                     await thread.list_thread(
-                        svc.db, svc.keys, article, sort="oldest", limit=20, cursor=None
+                        svc.db, svc.keys, article, sort=sort, limit=limit, cursor=None
                     )
                 )
             return encode(page)

@@ -27,8 +27,11 @@ async def cached_json(
 ) -> Response[bytes]:
     """Answer 304 if the client has this version, else the encoded body (cached by version)."""
     svc = services(request)
-    # Hashed: the key carries client-chosen text (cursors, tags) unfit for a header.
-    etag = f'W/"{hashlib.blake2b(version_key.encode(), digest_size=12).hexdigest()}"'
+    etag = svc.cache.etags.get(version_key)
+    if etag is None:
+        # Hashed: the key carries client-chosen text (cursors, tags) unfit for a header.
+        etag = f'W/"{hashlib.blake2b(version_key.encode(), digest_size=12).hexdigest()}"'
+        svc.cache.etags[version_key] = etag
     headers = {"ETag": etag, "Cache-Control": f"public, max-age={svc.settings.public_max_age}"}
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(b"", status_code=304, headers=headers)

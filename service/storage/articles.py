@@ -92,6 +92,38 @@ async def get_public_article(q: Queryable, slug: str, now: str) -> ArticleRow | 
     return _article(row) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class PageVersions:
+    """Everything a public article page's cache key needs, without the article itself."""
+
+    id: int
+    version: int
+    author_version: int
+    content_version: int
+
+
+async def public_page_versions(q: Queryable, slug: str, now: str) -> PageVersions | None:
+    """One small indexed read that decides whether a cached page is still current.
+
+    The full row (body, rendered HTML, tags) is read only when the page is rebuilt.
+    """
+    row = await q.fetch_one(
+        "SELECT a.id, a.version, au.version, "
+        "(SELECT value FROM counters WHERE name = 'content_version') "
+        "FROM articles a JOIN authors au ON au.id = a.author_id "
+        f"WHERE a.slug = :slug AND {PUBLIC_FILTER}",
+        {"slug": slug, "now": now},
+    )
+    return PageVersions(row[0], row[1], row[2], int(row[3] or 0)) if row else None
+
+
+async def data_version(q: Queryable) -> int:
+    """SQLite's `PRAGMA data_version`: it changes when any other connection, in this
+    process or another, commits. Cheaper than any table read."""
+    row = await q.fetch_one("PRAGMA data_version")
+    return int(row[0]) if row else -1
+
+
 async def list_public_articles(
     q: Queryable, *, now: str, tag: str | None, limit: int, after: tuple[str, int] | None
 ) -> list[ArticleSummaryRow]:
@@ -131,11 +163,23 @@ async def list_summaries_by_id(
     return {row["id"]: summary_from_row(row) for row in rows}
 
 
-async def count_public_articles(q: Queryable, now: str) -> int:
+async def public_list_version(q: Queryable, now: str) -> tuple[int, str | None]:
+    """What keys every public article list: the content version and the next publication.
+
+    Editing anything bumps the content version; a scheduled article appears when the
+    clock passes its `published_at`, which changes the second value. Two index
+    lookups, however many articles there are (counting the visible ones was a walk
+    of every published article on every cached list request).
+    """
     row = await q.fetch_one(
-        f"SELECT count(*) AS n FROM articles a WHERE {PUBLIC_FILTER}", {"now": now}
+        "SELECT (SELECT value FROM counters WHERE name = 'content_version') AS version, "
+        "(SELECT min(published_at) FROM articles "
+        "WHERE status = 'published' AND published_at > :now) AS next_at",
+        {"now": now},
     )
-    return int(row["n"]) if row else 0
+    if row is None:
+        return 0, None
+    return int(row["version"] or 0), row["next_at"]
 
 
 async def upsert_article(
