@@ -155,7 +155,7 @@ async def import_folder(db: Database, path: str) -> ImportReport:
                 )
             except InvalidInput as exc:
                 problems = "; ".join(f"{e.field} {e.message}" for e in exc.errors)
-                raise ImportFailed(f"{item.path}:1: {problems}") from None
+                raise ImportFailed(f"{item.where(exc.errors[0].field)}: {problems}") from None
     if bulk:
         await related.rebuild(db)
     return ImportReport(authors=len(author_items), articles=len(article_items))

@@ -46,10 +46,13 @@ class Transaction:
         return next(iter(rows), None)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Runs one statement; returns the number of rows it changed (one thread hop)."""
-        before = self._conn.total_changes
-        await self._conn.execute_fetchall(sql, params)
-        return self._conn.total_changes - before
+        """Runs one statement; returns the rows it changed, not counting triggers.
+
+        One thread hop: the cursor is left to the garbage collector rather than
+        closed with a second hop (sqlite3 cursors hold no locks once stepped).
+        """
+        cursor = await self._conn.execute(sql, params)
+        return int(cursor.rowcount)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Runs an INSERT; returns the new rowid."""

@@ -120,19 +120,22 @@ class QueueStatsRow:
 
 
 async def queue_stats(q: Queryable, *, stale_before: str) -> QueueStatsRow:
-    rows = await q.fetch_all(
-        "SELECT status, count(*) AS n, min(created_at) AS oldest FROM comments "
-        "WHERE removed = 0 GROUP BY status"
-    )
+    """Sizes from the trigger-kept counters; oldest and stale from the live-queue index."""
+    rows = await q.fetch_all("SELECT status, n FROM comment_status_counts")
     counts = {row["status"]: int(row["n"]) for row in rows}
-    oldest = next((row["oldest"] for row in rows if row["status"] == "pending"), None)
+    oldest = await q.fetch_one(
+        "SELECT created_at FROM comments INDEXED BY comments_live_queue "
+        "WHERE status = 'pending' AND removed = 0 ORDER BY created_at LIMIT 1"
+    )
     stale = await q.fetch_one(
-        "SELECT count(*) FROM comments INDEXED BY comments_queue "
+        "SELECT count(*) FROM comments INDEXED BY comments_live_queue "
         "WHERE status = 'pending' AND removed = 0 AND created_at < :before",
         {"before": stale_before},
     )
     return QueueStatsRow(
-        counts=counts, oldest_pending_at=oldest, stale_pending=int(stale[0]) if stale else 0
+        counts=counts,
+        oldest_pending_at=oldest["created_at"] if oldest else None,
+        stale_pending=int(stale[0]) if stale else 0,
     )
 
 

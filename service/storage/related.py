@@ -21,8 +21,9 @@ async def list_related(
 ) -> list[tuple[ArticleSummaryRow, float]]:
     """Best first; drafts and scheduled articles are skipped even if a list still names them."""
     rows = await q.fetch_all(
+        # CROSS JOIN keeps the article's own list as the driving table.
         f"SELECT r.score AS score, {SUMMARY_COLUMNS} FROM related_articles r "
-        "JOIN articles a ON a.id = r.related_id JOIN authors au ON au.id = a.author_id "
+        "CROSS JOIN articles a ON a.id = r.related_id JOIN authors au ON au.id = a.author_id "
         f"WHERE r.article_id = :id AND {PUBLIC_FILTER} "
         "ORDER BY r.score DESC, r.related_id LIMIT :limit",
         {"id": article_id, "limit": limit, "now": now},

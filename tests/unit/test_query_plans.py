@@ -109,28 +109,12 @@ LEADING_INDEX: dict[str, Call] = {
 }
 EXPECTED_LEAD = {
     "counts": re.compile(r"SEARCH articles USING (COVERING )?INDEX sqlite_autoindex_articles_1"),
-    "related list": re.compile(r"SEARCH r USING (PRIMARY KEY|INDEX \S+) \(article_id=\?"),
+    "related list": re.compile(r"SEARCH r USING (PRIMARY KEY|(COVERING )?INDEX \S+) \(article_id=\?"),
 }
 
 # Known, measured problems (README "Performance"), kept visible: strict, so the
 # marker must go once the query is fixed.
-KNOWN_BAD = {
-    "moderation queue stats": pytest.mark.xfail(
-        strict=True,
-        reason="queue_stats counts every comment by status on every queue request "
-        "(SCAN comments USING INDEX comments_queue); needs per-status counters",
-    ),
-    "counts": pytest.mark.xfail(
-        strict=True,
-        reason="count_shown is planned on articles_public_order (every published article) "
-        "instead of the slug index; needs `+status` or INDEXED BY",
-    ),
-    "related list": pytest.mark.xfail(
-        strict=True,
-        reason="list_related walks every published article, then probes related_articles; "
-        "needs the join driven from related_articles (e.g. CROSS JOIN)",
-    ),
-}
+KNOWN_BAD: dict[str, pytest.MarkDecorator] = {}
 
 
 def plans_of(db_path: Path, call: Call) -> list[tuple[str, list[str]]]:
