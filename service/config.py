@@ -51,6 +51,7 @@ class Settings:
     comment_max_body_bytes: int = 64 * 1024
     admin_max_body_bytes: int = 1024 * 1024
     metrics_enabled: bool = True
+    max_posts_in_flight: int = 64
 
 
 # name -> (help text shown in the README table). A test keeps this, the README and
@@ -85,6 +86,8 @@ SETTING_HELP: dict[str, str] = {
     "comment_max_body_bytes": "Largest comment request body (413 above).",
     "admin_max_body_bytes": "Largest editor request body (413 above).",
     "metrics_enabled": "Serve Prometheus metrics at `/metrics`.",
+    "max_posts_in_flight": "Comment posts one worker handles at once; more are answered 503 "
+    "with `Retry-After` before any work, so overload is refused fast.",
 }
 
 ENV_PREFIX = "BYLINE_"

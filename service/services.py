@@ -19,6 +19,8 @@ class Services:
     db: Database
     keys: Keys
     cache: ResponseCache = field(default_factory=ResponseCache)
+    # Comment posts being handled now, for admission control (per worker).
+    posts_in_flight: int = 0
 
 
 def services(request: Request[Any, Any, Any]) -> Services:

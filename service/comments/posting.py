@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from moderation.rules import Duplicate, Facts, Flooding, RuleSettings, Submission, evaluate
+from moderation.rules import (
+    Duplicate,
+    Facts,
+    Flooding,
+    RuleSettings,
+    Submission,
+    Verdict,
+    evaluate,
+)
 from moderation.states import Status
 from service.clock import format_time, utc_now
 from service.comments.fields import NEW_COMMENT
@@ -25,7 +33,7 @@ from service.fields import Email
 from service.keys import Keys
 from service.storage import comments as store
 from service.storage.audit import add_audit_entry
-from service.storage.database import Database, Transaction
+from service.storage.database import Database, Queryable, Transaction
 from service.validation import collect
 
 EDIT_TOKEN_BYTES = 24  # 192 bits
@@ -70,17 +78,13 @@ async def submit(
     now = utc_now()
     edit_token = secrets.token_urlsafe(EDIT_TOKEN_BYTES)
     expires = format_time(now + timedelta(seconds=settings.edit_window_seconds))
-    async with db.write() as tx:
-        article = await get_public_article(tx, slug)
-        if not article.comments_open:
-            raise Forbidden("comments are closed on this article")
-        parent_id, thread_id, depth = await _place_reply(
-            tx, settings, article.id, data["parent_id"]
-        )
+    email_key, client_key = keys.email_key(email.value), keys.client_key(client)
+
+    async def judge(q: Queryable) -> Verdict:
         facts = await store.posting_facts(
-            tx,
-            email_key=keys.email_key(email.value),
-            client_key=keys.client_key(client),
+            q,
+            email_key=email_key,
+            client_key=client_key,
             fingerprint=fingerprint,
             now_epoch=time.time(),
             lookback_seconds=max(
@@ -90,7 +94,19 @@ async def submit(
             rows=settings.post_rate_limit,
             duplicate_window=settings.duplicate_window_seconds,
         )
-        verdict = _judge(submission, facts, settings)
+        return _judge(submission, facts, settings)
+
+    # A first look without the write lock refuses floods and duplicates at once,
+    # instead of after every queued write; the check that counts is repeated below.
+    await judge(db)
+    async with db.write() as tx:
+        article = await get_public_article(tx, slug)
+        if not article.comments_open:
+            raise Forbidden("comments are closed on this article")
+        parent_id, thread_id, depth = await _place_reply(
+            tx, settings, article.id, data["parent_id"]
+        )
+        verdict = await judge(tx)
         public_id = new_public_id()
         await store.insert_comment(
             tx,
@@ -106,9 +122,9 @@ async def submit(
                 website=submission.website,
                 body=submission.body,
                 body_html=body_html,
-                email_key=keys.email_key(email.value),
+                email_key=email_key,
                 avatar_key=keys.avatar_key(email.value),
-                client_key=keys.client_key(client),
+                client_key=client_key,
                 body_fingerprint=fingerprint,
                 flags=json.dumps([{"rule": f.rule, "detail": f.detail} for f in verdict.flags]),
                 edit_token_hash=keys.fingerprint(edit_token),
@@ -123,7 +139,7 @@ async def submit(
     return Accepted(public_id=public_id, edit_token=edit_token, edit_expires_at=expires)
 
 
-def _judge(submission: Submission, facts: store.PostingFacts, settings: Settings) -> Any:
+def _judge(submission: Submission, facts: store.PostingFacts, settings: Settings) -> Verdict:
     try:
         return evaluate(
             submission,

@@ -38,7 +38,6 @@ CANDIDATES = 60
 WEIGHTS = Weights()
 
 
-
 def _document(row: sqlite3.Row) -> Document:
     return Document(
         key=int(row["id"]),

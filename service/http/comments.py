@@ -72,6 +72,12 @@ class CommentController(Controller):
         self, request: Request[Any, Any, Any], slug: FromPath[str]
     ) -> Response[CommentReceipt]:
         svc = services(request)
+        if svc.posts_in_flight >= svc.settings.max_posts_in_flight:
+            # Past this, each new post would only wait behind the others: refuse it now.
+            return problem(  # type: ignore[return-value]
+                503, "too many comments are being posted; retry shortly",
+                headers={"Retry-After": "1"},
+            )  # fmt: skip
         require_json(request)
         if len(await request.body()) > svc.settings.comment_max_body_bytes:
             return problem(413, "the request body is too large")  # type: ignore[return-value]
@@ -79,7 +85,11 @@ class CommentController(Controller):
         if not is_slug(slug):
             raise NotFound("no such article")
         client = client_network(request, svc.settings.trusted_proxies)
-        accepted = await posting.submit(svc.db, svc.keys, svc.settings, slug, raw, client)
+        svc.posts_in_flight += 1
+        try:
+            accepted = await posting.submit(svc.db, svc.keys, svc.settings, slug, raw, client)
+        finally:
+            svc.posts_in_flight -= 1
         row = await owner.read_accepted(svc.db, accepted.public_id)
         receipt = CommentReceipt(
             comment=own_view(row),

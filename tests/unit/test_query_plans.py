@@ -109,7 +109,9 @@ LEADING_INDEX: dict[str, Call] = {
 }
 EXPECTED_LEAD = {
     "counts": re.compile(r"SEARCH articles USING (COVERING )?INDEX sqlite_autoindex_articles_1"),
-    "related list": re.compile(r"SEARCH r USING (PRIMARY KEY|(COVERING )?INDEX \S+) \(article_id=\?"),
+    "related list": re.compile(
+        r"SEARCH r USING (PRIMARY KEY|(COVERING )?INDEX \S+) \(article_id=\?"
+    ),
 }
 
 # Known, measured problems (README "Performance"), kept visible: strict, so the
