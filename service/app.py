@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
@@ -18,6 +17,7 @@ from service.errors import BylineError
 from service.http.admin import AdminController
 from service.http.articles import ArticleController
 from service.http.comments import CommentController
+from service.http.cors import Cors
 from service.http.docs import docs_assets_router, openapi_config
 from service.http.health import healthz, readyz
 from service.http.middleware import add_security_headers
@@ -84,27 +84,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTTPException: handle_http_error,
             Exception: handle_unexpected,
         },
-        before_send=[add_security_headers],
-        cors_config=_cors(settings),
+        before_send=[add_security_headers, Cors(settings.cors_origins)],
         logging_config=_logging(settings),
         openapi_config=openapi_config(),
         request_max_body_size=settings.admin_max_body_bytes,
         debug=False,
-    )
-
-
-def _cors(settings: Settings) -> CORSConfig:
-    """Public GETs are open to every origin; writes only to configured origins.
-
-    Browsers send a preflight for JSON posts, so listing origins for the writing
-    methods is what actually limits cross-site posting.
-    """
-    return CORSConfig(
-        allow_origins=list(settings.cors_origins) or ["*"],
-        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PATCH", "DELETE"]
-        if settings.cors_origins
-        else ["GET", "HEAD", "OPTIONS"],
-        allow_headers=["content-type", "x-edit-token", "if-none-match"],
-        expose_headers=["etag", "retry-after", "x-request-id"],
-        max_age=600,
     )
