@@ -20,7 +20,8 @@ from service.http.comments import CommentController
 from service.http.cors import Cors
 from service.http.docs import docs_assets_router, openapi_config
 from service.http.health import healthz, readyz
-from service.http.middleware import add_security_headers
+from service.http.metrics import Metrics, metrics_endpoint
+from service.http.middleware import add_security_headers, with_request_id
 from service.http.moderation import ModerationController
 from service.http.problems import handle_domain_error, handle_http_error, handle_unexpected
 from service.keys import Keys
@@ -67,7 +68,8 @@ def _logging(settings: Settings) -> LoggingConfig:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings(os.environ)
-    return Litestar(
+    metrics = Metrics() if settings.metrics_enabled else None
+    app = Litestar(
         route_handlers=[
             ArticleController,
             CommentController,
@@ -76,9 +78,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             readyz,
             docs_assets_router(),
+            *([metrics_endpoint] if metrics else []),
         ],
         lifespan=[_lifespan],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "metrics": metrics}),
         exception_handlers={
             BylineError: handle_domain_error,
             HTTPException: handle_http_error,
@@ -90,3 +93,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         request_max_body_size=settings.admin_max_body_bytes,
         debug=False,
     )
+    # Around the whole router, inside the before_send hooks: router 404s and error
+    # documents are measured and logged with their request id too, which Litestar's
+    # app-level middleware (run only for matched routes) would miss.
+    if metrics is not None:
+        app.asgi_handler = metrics.middleware(app.asgi_handler)
+    else:
+        app.asgi_handler = with_request_id(app.asgi_handler)
+    return app

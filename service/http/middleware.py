@@ -7,11 +7,13 @@ microseconds.
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import os
 from typing import Any
 
-from litestar.types import Message, Scope
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _JSON_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -31,6 +33,32 @@ _DOCS_HEADERS = [
 ]
 _PREFIX = f"{os.getpid():x}{os.urandom(2).hex()}"
 _counter = itertools.count(1)
+
+
+# The current request's id, for log records (service.http.logs); "-" outside requests.
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "byline_request_id", default="-"
+)
+
+
+def with_request_id(app: ASGIApp) -> ASGIApp:
+    """Makes the request id known to log records for the whole request.
+
+    Wrapped around the whole router (not a route middleware), so router 404s and
+    exception handlers run inside it. The metrics wrapper does the same itself.
+    """
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        token = current_request_id.set(request_id_of(scope))
+        try:
+            await app(scope, receive, send)
+        finally:
+            current_request_id.reset(token)
+
+    return wrapped
 
 
 def request_id_of(scope: Scope) -> str:
