@@ -19,9 +19,9 @@ import httpx
 import pytest
 
 from service import app as app_module
+from service.app import create_app
 from service.comments.fields import BODY_MAX
 from service.storage import database
-from service.app import create_app
 from tests.api.comment_fixtures import QUIET, open_site
 from tests.helpers import assert_problem, in_process
 
