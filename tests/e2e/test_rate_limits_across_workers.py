@@ -59,9 +59,9 @@ def server(tmp_path: Path) -> Iterator[str]:
     ).stdout.splitlines()[-1]
     port = _free_port()
     log = (tmp_path / "server.log").open("ab")
+    command = [sys.executable, "-m", "service", "serve", "--workers", "2"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve", "--workers", "2"]
-        + ["--database", str(database), "--port", str(port)],
+        [*command, "--database", str(database), "--port", str(port)],
         env=_env(PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)),
         stdout=log,
         stderr=subprocess.STDOUT,
