@@ -11,7 +11,6 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
 
-from service import errors
 from service.config import Settings, load_settings
 from service.errors import BylineError
 from service.http.admin import AdminController
@@ -21,23 +20,18 @@ from service.http.cors import Cors
 from service.http.docs import docs_assets_router, openapi_config
 from service.http.health import healthz, readyz
 from service.http.metrics import Metrics, metrics_endpoint
-from service.http.middleware import add_security_headers, with_request_id
+from service.http.middleware import (
+    LOG_FORMAT,
+    add_security_headers,
+    install_request_id_logging,
+    with_request_id,
+)
 from service.http.moderation import ModerationController
 from service.http.problems import handle_domain_error, handle_http_error, handle_unexpected
 from service.keys import Keys
 from service.services import Services
 from service.storage.database import Database
 from service.storage.installation import ensure_secret
-
-CLIENT_ERRORS = (
-    errors.InvalidInput,
-    errors.NotFound,
-    errors.Conflict,
-    errors.Forbidden,
-    errors.Unauthorized,
-    errors.RateLimited,
-    errors.StorageUnavailable,
-)
 
 
 @asynccontextmanager
@@ -59,15 +53,17 @@ def _logging(settings: Settings) -> LoggingConfig:
         root={"level": settings.log_level, "handlers": ["queue_listener"]},
         # aiosqlite logs every statement with its parameters at DEBUG: addresses included.
         loggers={"aiosqlite": {"level": "INFO", "propagate": True}},
-        formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-        log_exceptions="always",
-        # Client errors are answered, not logged as crashes; 5xx always are.
-        disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 429, *CLIENT_ERRORS},
+        formatters={"standard": {"format": LOG_FORMAT}},
+        # Litestar's own crash log prints the exception with its message, which may
+        # carry request data; problems.handle_unexpected logs every 5xx instead, once,
+        # with the request id and a traceback whose messages are withheld.
+        log_exceptions="never",
     )
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings(os.environ)
+    install_request_id_logging()
     metrics = Metrics() if settings.metrics_enabled else None
     app = Litestar(
         route_handlers=[

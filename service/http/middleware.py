@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import itertools
+import logging
 import os
 from typing import Any
 
@@ -59,6 +60,33 @@ def with_request_id(app: ASGIApp) -> ASGIApp:
             current_request_id.reset(token)
 
     return wrapped
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
+
+
+class _RequestIdRecords:
+    """A log record factory that stamps every record with the current request id.
+
+    A factory rather than a handler filter: every handler (the app's queue, a test's
+    capture, an operator's extra one) sees the same attribute, and records made
+    outside a request get "-".
+    """
+
+    def __init__(self, base: Any) -> None:
+        self._base = base
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = self._base(*args, **kwargs)
+        record.request_id = current_request_id.get()
+        return record
+
+
+def install_request_id_logging() -> None:
+    """Idempotent: called by create_app (never at import), once per process in effect."""
+    current = logging.getLogRecordFactory()
+    if not isinstance(current, _RequestIdRecords):
+        logging.setLogRecordFactory(_RequestIdRecords(current))
 
 
 def request_id_of(scope: Scope) -> str:
