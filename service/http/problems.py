@@ -7,7 +7,6 @@ the client gets the id to quote.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import traceback
 from http import HTTPStatus
 from typing import Any
@@ -136,9 +135,10 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
     )
 
 
-# Messages of these come from SQLite and our own SQL, never from request data: they
-# name tables, columns and constraints, not values (parameters are always bound).
-_MESSAGE_SAFE = (sqlite3.Error,)
+# Messages from SQLite name tables, columns and constraints, never values (parameters
+# are always bound), so they are kept. (Matched by module: this layer does not import
+# the database driver.)
+_MESSAGE_SAFE_MODULES = frozenset({"sqlite3"})
 
 
 def crash_report(exc: BaseException) -> str:
@@ -163,7 +163,7 @@ def crash_report(exc: BaseException) -> str:
         parts.append("Traceback (most recent call last):\n")
         parts.extend(traceback.format_list(traceback.extract_tb(item.__traceback__)))
         kind = f"{type(item).__module__}.{type(item).__qualname__}"
-        if isinstance(item, _MESSAGE_SAFE):
+        if type(item).__module__ in _MESSAGE_SAFE_MODULES:
             parts.append(f"{kind}: {item}\n")
         else:
             parts.append(f"{kind} (message withheld: it may contain request data)\n")
