@@ -1,6 +1,7 @@
 """CORS by route, not app-wide (API.md, "Abuse").
 
-- Public reads (GET/HEAD, and their preflights) are open to every origin: `*`.
+- Public reads (GET/HEAD, and their preflights) are open to every origin: `*`,
+  sent even without an `Origin` header so that a shared cache stays correct.
 - Writes on the public comment routes (POST a comment, PATCH/DELETE one's own)
   are allowed only from `BYLINE_CORS_ORIGINS`; empty means no cross-origin writes.
   A preflight from any other origin is answered without CORS headers, which is
@@ -98,7 +99,13 @@ class Cors:
             return
         origin = _request_header(scope, b"origin")
         if origin is None:
-            return
+            # Reads get `*` even without an Origin: a shared cache (CDN) may hand
+            # this very response to a browser on another origin later.
+            if scope.get("method") not in _READ_METHODS or scope.get("path", "").startswith(
+                _CLOSED_PREFIXES
+            ):
+                return
+            origin = b""
         extra = self.headers_for(scope, origin)
         if extra:
             message["headers"] = [*message.get("headers", ()), *extra]
