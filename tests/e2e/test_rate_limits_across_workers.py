@@ -44,8 +44,20 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
+def _loopback_aliases_work() -> bool:
+    """Linux routes all of 127/8 to lo; some systems (macOS) only 127.0.0.1."""
+    try:
+        with socket.socket() as s:
+            s.bind(("127.0.0.10", 0))
+    except OSError:
+        return False
+    return True
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
+    if not _loopback_aliases_work():
+        pytest.skip("needs 127.0.0.N source addresses to play distinct clients")
     database = tmp_path / "limits.db"
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
