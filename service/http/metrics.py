@@ -1,6 +1,6 @@
 """Prometheus metrics at `GET /metrics` (API.md, "Operations").
 
-Per request: one histogram observation, labelled by method, the
+Per request: one histogram observation (plain Python in one process), labelled by method, the
 route *template* (`/v1/articles/{slug}`, never the raw path: no slugs or ids)
 and the status class. Comment submissions and moderation decisions are counted
 by outcome from the same observation, so the handlers carry no metrics code.
@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from bisect import bisect_left
+from collections.abc import Callable, Iterator
+from itertools import accumulate
 from typing import Any
 
 from litestar import Request, Response, get
@@ -34,7 +36,12 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
@@ -70,36 +77,84 @@ _DECISIONS = {
 Observe = Callable[[float], None]
 
 
+class _LocalHistogram:
+    """One histogram series in plain Python: the event loop is its only writer."""
+
+    __slots__ = ("counts", "total")
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(_BUCKETS) + 1)  # the last one is +Inf
+        self.total = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.counts[bisect_left(_BUCKETS, seconds)] += 1
+        self.total += seconds
+
+
+class _LocalCounter:
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def inc(self) -> None:
+        self.value += 1
+
+
+_REQUESTS = (
+    "byline_http_request_duration_seconds",
+    "Requests by method, route template and status class, and their latency "
+    "(request start to end of response). `_count` counts requests.",
+)
+_SUBMISSIONS = (
+    "byline_comment_submissions",
+    "Comment submissions by outcome (accepted, rate_limited, duplicate, invalid, ...). "
+    "Spam is accepted like any comment and shows in byline_comments{status='spam'}.",
+)
+_DECISIONS_HELP = (
+    "byline_moderation_decisions",
+    "Successful moderation requests by action (a bulk request counts once).",
+)
+
+
 class Metrics:
-    """The app's metric objects, on a registry of its own (several apps may share a process)."""
+    """The app's metrics. One histogram observation is the whole per-request cost.
+
+    One process: values are plain Python numbers (about a microsecond per request;
+    prometheus-client's locked values cost several) turned into metric families
+    when scraped. Several workers (PROMETHEUS_MULTIPROC_DIR set): prometheus-client
+    objects, whose values live in files a scrape on any worker sums.
+    """
 
     def __init__(self) -> None:
         self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
-        self.registry = CollectorRegistry(auto_describe=True)
-        # One histogram is the whole per-request cost: its `_count` series is the
-        # request counter (by status class), its buckets the latency.
-        self.requests = Histogram(
-            "byline_http_request_duration_seconds",
-            "Requests by method, route template and status class, and their latency "
-            "(request start to end of response). `_count` counts requests.",
-            ("method", "route", "status"),
-            buckets=_BUCKETS,
-            registry=self.registry,
-        )
-        self.submissions = Counter(
-            "byline_comment_submissions",
-            "Comment submissions by outcome (accepted, rate_limited, duplicate, invalid, ...). "
-            "Spam is accepted like any comment and shows in byline_comments{status='spam'}.",
-            ("outcome",),
-            registry=self.registry,
-        )
-        self.decisions = Counter(
-            "byline_moderation_decisions",
-            "Successful moderation requests by action (a bulk request counts once).",
-            ("action",),
-            registry=self.registry,
-        )
+        self._histograms: dict[tuple[str, str, str], _LocalHistogram] = {}
+        self._submissions: dict[str, _LocalCounter] = {}
+        self._decisions: dict[str, _LocalCounter] = {}
         self._observers: dict[tuple[str, str, int], Observe] = {}
+        if self.multiprocess_dir:
+            # A registry of the app's own: several apps may share a process (tests).
+            registry = CollectorRegistry(auto_describe=True)
+            self._shared_requests = Histogram(
+                *_REQUESTS, ("method", "route", "status"), buckets=_BUCKETS, registry=registry
+            )
+            self._shared_submissions = Counter(*_SUBMISSIONS, ("outcome",), registry=registry)
+            self._shared_decisions = Counter(*_DECISIONS_HELP, ("action",), registry=registry)
+
+    def _request_series(self, method: str, route: str, status: str) -> Observe:
+        if self.multiprocess_dir:
+            return self._shared_requests.labels(method, route, status).observe
+        return self._histograms.setdefault((method, route, status), _LocalHistogram()).observe
+
+    def _submission(self, outcome: str) -> Callable[[], None]:
+        if self.multiprocess_dir:
+            return self._shared_submissions.labels(outcome).inc
+        return self._submissions.setdefault(outcome, _LocalCounter()).inc
+
+    def _decision(self, action: str) -> Callable[[], None]:
+        if self.multiprocess_dir:
+            return self._shared_decisions.labels(action).inc
+        return self._decisions.setdefault(action, _LocalCounter()).inc
 
     def observer(self, method: str, route: str, status: int) -> Observe:
         """The function recording one request of this kind; built once, then cached."""
@@ -107,14 +162,13 @@ class Metrics:
         found = self._observers.get(key)
         if found is not None:
             return found
-        observe = self.requests.labels(method, route, f"{status // 100}xx").observe
+        observe = self._request_series(method, route, f"{status // 100}xx")
         extra: list[Callable[[], None]] = []
         if (method, route) == _POST_COMMENT:
-            outcome = _SUBMISSION_OUTCOME.get(status, "error")
-            extra.append(self.submissions.labels(outcome).inc)
+            extra.append(self._submission(_SUBMISSION_OUTCOME.get(status, "error")))
         decision = _DECISIONS.get((method, route))
         if decision is not None and 200 <= status < 300:
-            extra.append(self.decisions.labels(decision).inc)
+            extra.append(self._decision(decision))
 
         if not extra:
             record: Observe = observe
@@ -128,6 +182,22 @@ class Metrics:
         # Keys come from fixed tables and our own routes, so this stays small.
         self._observers[key] = record
         return record
+
+    def _local_families(self) -> Iterator[Metric]:
+        requests = HistogramMetricFamily(*_REQUESTS, labels=("method", "route", "status"))
+        bounds = [*(repr(float(b)) for b in _BUCKETS), "+Inf"]
+        for labels, series in sorted(self._histograms.items()):
+            cumulative = list(accumulate(series.counts))
+            requests.add_metric(labels, list(zip(bounds, cumulative, strict=True)), series.total)
+        yield requests
+        for (name, text), counters, label in (
+            (_SUBMISSIONS, self._submissions, "outcome"),
+            (_DECISIONS_HELP, self._decisions, "action"),
+        ):
+            family = CounterMetricFamily(name, text, labels=(label,))
+            for value, counter in sorted(counters.items()):
+                family.add_metric((value,), counter.value)
+            yield family
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         """Wraps the whole router: 404s and error documents are measured too."""
@@ -159,15 +229,21 @@ class Metrics:
 
     def exposition(self, database_part: Collector) -> bytes:
         """The text format: this process's (or every worker's) metrics plus the database's."""
-        if self.multiprocess_dir:
-            merged = CollectorRegistry()
-            MultiProcessCollector(merged, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
-            process_text = generate_latest(merged)
-        else:
-            process_text = generate_latest(self.registry)
         scraped = CollectorRegistry(auto_describe=False)
+        if self.multiprocess_dir:
+            MultiProcessCollector(scraped, path=self.multiprocess_dir)  # type: ignore[no-untyped-call]
+        else:
+            scraped.register(_Families(self._local_families))
         scraped.register(database_part)
-        return process_text + generate_latest(scraped)
+        return generate_latest(scraped)
+
+
+class _Families(Collector):
+    def __init__(self, families: Callable[[], Iterator[Metric]]) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[Metric]:
+        return self._families()
 
 
 class _QueueCollector(Collector):
