@@ -7,36 +7,31 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
-from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 from litestar.logging.config import LoggingConfig
 
-from service import errors
 from service.config import Settings, load_settings
 from service.errors import BylineError
 from service.http.admin import AdminController
 from service.http.articles import ArticleController
 from service.http.comments import CommentController
+from service.http.cors import Cors
 from service.http.docs import docs_assets_router, openapi_config
 from service.http.health import healthz, readyz
-from service.http.middleware import add_security_headers
+from service.http.metrics import Metrics, metrics_endpoint
+from service.http.middleware import (
+    LOG_FORMAT,
+    add_security_headers,
+    install_request_id_logging,
+    with_request_id,
+)
 from service.http.moderation import ModerationController
 from service.http.problems import handle_domain_error, handle_http_error, handle_unexpected
 from service.keys import Keys
 from service.services import Services
 from service.storage.database import Database
 from service.storage.installation import ensure_secret
-
-CLIENT_ERRORS = (
-    errors.InvalidInput,
-    errors.NotFound,
-    errors.Conflict,
-    errors.Forbidden,
-    errors.Unauthorized,
-    errors.RateLimited,
-    errors.StorageUnavailable,
-)
 
 
 @asynccontextmanager
@@ -58,16 +53,19 @@ def _logging(settings: Settings) -> LoggingConfig:
         root={"level": settings.log_level, "handlers": ["queue_listener"]},
         # aiosqlite logs every statement with its parameters at DEBUG: addresses included.
         loggers={"aiosqlite": {"level": "INFO", "propagate": True}},
-        formatters={"standard": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-        log_exceptions="always",
-        # Client errors are answered, not logged as crashes; 5xx always are.
-        disable_stack_trace={400, 401, 403, 404, 405, 409, 413, 415, 429, *CLIENT_ERRORS},
+        formatters={"standard": {"format": LOG_FORMAT}},
+        # Litestar's own crash log prints the exception with its message, which may
+        # carry request data; problems.handle_unexpected logs every 5xx instead, once,
+        # with the request id and a traceback whose messages are withheld.
+        log_exceptions="never",
     )
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings(os.environ)
-    return Litestar(
+    install_request_id_logging()
+    metrics = Metrics() if settings.metrics_enabled else None
+    app = Litestar(
         route_handlers=[
             ArticleController,
             CommentController,
@@ -76,35 +74,26 @@ def create_app(settings: Settings | None = None) -> Litestar:
             healthz,
             readyz,
             docs_assets_router(),
+            *([metrics_endpoint] if metrics else []),
         ],
         lifespan=[_lifespan],
-        state=State({"settings": settings}),
+        state=State({"settings": settings, "metrics": metrics}),
         exception_handlers={
             BylineError: handle_domain_error,
             HTTPException: handle_http_error,
             Exception: handle_unexpected,
         },
-        before_send=[add_security_headers],
-        cors_config=_cors(settings),
+        before_send=[add_security_headers, Cors(settings.cors_origins)],
         logging_config=_logging(settings),
         openapi_config=openapi_config(),
         request_max_body_size=settings.admin_max_body_bytes,
         debug=False,
     )
-
-
-def _cors(settings: Settings) -> CORSConfig:
-    """Public GETs are open to every origin; writes only to configured origins.
-
-    Browsers send a preflight for JSON posts, so listing origins for the writing
-    methods is what actually limits cross-site posting.
-    """
-    return CORSConfig(
-        allow_origins=list(settings.cors_origins) or ["*"],
-        allow_methods=["GET", "HEAD", "OPTIONS", "POST", "PATCH", "DELETE"]
-        if settings.cors_origins
-        else ["GET", "HEAD", "OPTIONS"],
-        allow_headers=["content-type", "x-edit-token", "if-none-match"],
-        expose_headers=["etag", "retry-after", "x-request-id"],
-        max_age=600,
-    )
+    # Around the whole router, inside the before_send hooks: router 404s and error
+    # documents are measured and logged with their request id too, which Litestar's
+    # app-level middleware (run only for matched routes) would miss.
+    if metrics is not None:
+        app.asgi_handler = metrics.middleware(app.asgi_handler)
+    else:
+        app.asgi_handler = with_request_id(app.asgi_handler)
+    return app

@@ -7,11 +7,14 @@ microseconds.
 
 from __future__ import annotations
 
+import contextvars
 import itertools
+import logging
 import os
 from typing import Any
 
-from litestar.types import Message, Scope
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _JSON_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -31,6 +34,59 @@ _DOCS_HEADERS = [
 ]
 _PREFIX = f"{os.getpid():x}{os.urandom(2).hex()}"
 _counter = itertools.count(1)
+
+
+# The current request's id, for log records (service.http.logs); "-" outside requests.
+current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "byline_request_id", default="-"
+)
+
+
+def with_request_id(app: ASGIApp) -> ASGIApp:
+    """Makes the request id known to log records for the whole request.
+
+    Wrapped around the whole router (not a route middleware), so router 404s and
+    exception handlers run inside it. The metrics wrapper does the same itself.
+    """
+
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        token = current_request_id.set(request_id_of(scope))
+        try:
+            await app(scope, receive, send)
+        finally:
+            current_request_id.reset(token)
+
+    return wrapped
+
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s request_id=%(request_id)s %(message)s"
+
+
+class _RequestIdRecords:
+    """A log record factory that stamps every record with the current request id.
+
+    A factory rather than a handler filter: every handler (the app's queue, a test's
+    capture, an operator's extra one) sees the same attribute, and records made
+    outside a request get "-".
+    """
+
+    def __init__(self, base: Any) -> None:
+        self._base = base
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record: logging.LogRecord = self._base(*args, **kwargs)
+        record.request_id = current_request_id.get()
+        return record
+
+
+def install_request_id_logging() -> None:
+    """Idempotent: called by create_app (never at import), once per process in effect."""
+    current = logging.getLogRecordFactory()
+    if not isinstance(current, _RequestIdRecords):
+        logging.setLogRecordFactory(_RequestIdRecords(current))
 
 
 def request_id_of(scope: Scope) -> str:

@@ -7,6 +7,7 @@ the client gets the id to quote.
 from __future__ import annotations
 
 import logging
+import traceback
 from http import HTTPStatus
 from typing import Any
 
@@ -89,7 +90,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: BylineError) -> Re
         headers["Retry-After"] = str(exc.retry_after_seconds)
     if isinstance(exc, errors.StorageUnavailable):
         headers["Retry-After"] = "1"
-        log.warning("storage unavailable", extra={"request_id": request_id(request)})
+        log.warning("storage unavailable on %s %s", request.method, request.url.path)
     if isinstance(exc, errors.Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
     field_errors = exc.errors if isinstance(exc, errors.InvalidInput) else None
@@ -117,13 +118,14 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     rid = request_id(request)
+    # The record carries the request id (service.http.middleware); the message says it
+    # too, for log lines read without the structured field.
     log.error(
-        "unhandled error on %s %s [request %s]",
+        "unhandled error on %s %s [request %s]\n%s",
         request.method,
         request.url.path,
         rid,
-        exc_info=exc,
-        extra={"request_id": rid},
+        crash_report(exc),
     )
     return problem(
         500,
@@ -131,6 +133,41 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         code="internal_error",
         extra={"request_id": rid},
     )
+
+
+# Messages from SQLite name tables, columns and constraints, never values (parameters
+# are always bound), so they are kept. (Matched by module: this layer does not import
+# the database driver.)
+_MESSAGE_SAFE_MODULES = frozenset({"sqlite3"})
+
+
+def crash_report(exc: BaseException) -> str:
+    """A traceback without exception messages (a message may quote user data).
+
+    Python tracebacks never include local variables; what they do include is each
+    exception's message, and that is where an e-mail address or a token could ride
+    along (`ValueError(f"bad address {email}")`). Frames, source lines and exception
+    types are kept, messages are withheld except for known-safe types.
+    """
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (
+            None if current.__suppress_context__ else current.__context__
+        )
+    parts: list[str] = []
+    for item in reversed(chain):
+        if parts:
+            parts.append("  ...which led to:\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_list(traceback.extract_tb(item.__traceback__)))
+        kind = f"{type(item).__module__}.{type(item).__qualname__}"
+        if type(item).__module__ in _MESSAGE_SAFE_MODULES:
+            parts.append(f"{kind}: {item}\n")
+        else:
+            parts.append(f"{kind} (message withheld: it may contain request data)\n")
+    return "".join(parts).rstrip("\n")
 
 
 def request_id(request: Request[Any, Any, Any]) -> str:

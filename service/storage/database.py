@@ -129,8 +129,11 @@ def _connect_inline_reader(path: str) -> sqlite3.Connection:
 
 
 class Database:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, writer_pragmas: Iterable[str] = ()) -> None:
+        """`writer_pragmas` run on the writer after migrating: a seam for tests
+        (e.g. `max_page_count = N` to make the disk "full")."""
         self.path = path
+        self._writer_pragmas = tuple(writer_pragmas)
         self._writer: aiosqlite.Connection | None = None
         self._reader: sqlite3.Connection | None = None
         self._spare_readers: list[sqlite3.Connection] = []
@@ -142,6 +145,8 @@ class Database:
             self._writer = await _connect(self.path, read_only=False)
             await self._writer.execute("PRAGMA journal_mode = WAL")
             await migrate(self._writer)
+            for pragma in self._writer_pragmas:
+                await self._writer.execute(f"PRAGMA {pragma}")
             self._reader = self._new_reader()
         except BaseException:
             await self.close()
@@ -173,11 +178,16 @@ class Database:
             await conn.execute("BEGIN IMMEDIATE")
             try:
                 yield Transaction(conn)
-            except BaseException:
-                await conn.execute("ROLLBACK")
-                raise
-            else:
                 await conn.execute("COMMIT")
+            except BaseException:
+                # SQLite may already have rolled back by itself (SQLITE_FULL, I/O
+                # errors), and a failed COMMIT leaves the transaction open: end it
+                # either way, so the writer never stays mid-transaction, and let
+                # the original error through.
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        await conn.execute("ROLLBACK")
+                raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[InlineReader]:
