@@ -185,17 +185,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"N={args.n} seed={args.seed} terms={args.terms}")
     print(f"precision@{K}: {precision_at_k(lists, labels):.4f}")
     print(
-        f"full rebuild: {rebuilt:.2f} s (tokenize+index {loaded:.2f} s, lists {rebuilt - loaded:.2f} s)"
+        f"full rebuild: {rebuilt:.2f} s "
+        f"(tokenize+index {loaded:.2f} s, lists {rebuilt - loaded:.2f} s)"
     )
 
     if extra:
         adds = [_timed(index.add, doc) for doc in extra]
         removes = [_timed(index.remove, doc.key) for doc in extra]
         print(
-            f"publish one at N={args.n}: p50 {percentile(adds, 0.5):.1f} ms, p99 {percentile(adds, 0.99):.1f} ms"
+            f"publish one at N={args.n}: p50 {percentile(adds, 0.5):.1f} ms, "
+            f"p99 {percentile(adds, 0.99):.1f} ms"
         )
         print(
-            f"remove one at N={args.n}: p50 {percentile(removes, 0.5):.1f} ms, p99 {percentile(removes, 0.99):.1f} ms"
+            f"remove one at N={args.n}: p50 {percentile(removes, 0.5):.1f} ms, "
+            f"p99 {percentile(removes, 0.99):.1f} ms"
         )
 
     if not args.no_incremental:
@@ -204,7 +207,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             growing.add(doc)
         drifted = {key: growing.listed(key) for key in range(args.n)}
         print(
-            f"precision@{K}, built only by incremental adds (IDF drift): {precision_at_k(drifted, labels):.4f}"
+            f"precision@{K}, built only by incremental adds (IDF drift): "
+            f"{precision_at_k(drifted, labels):.4f}"
         )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB")
