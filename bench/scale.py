@@ -161,7 +161,8 @@ def generate(db: Path, *, articles: int, big: int, others: int, pending: int) ->
 
 def make_token(db: Path) -> str:
     done = subprocess.run(
-        [str(BYLINE), "tokens", "create", "--name", "scale", "--role", "moderator"],
+        # A fresh name each run: --reuse keeps a database whose "scale" token is live.
+        [str(BYLINE), "tokens", "create", "--name", f"scale-{os.getpid()}", "--role", "moderator"],
         capture_output=True,
         text=True,
         timeout=60,
