@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from service.comments.thread import ThreadPage
 from service.http.public_types import (
     ArticleSummary,
@@ -31,16 +33,8 @@ def article_summary(row: ArticleSummaryRow) -> ArticleSummary:
 
 
 def related_article(row: ArticleSummaryRow, score: float) -> RelatedArticle:
-    return RelatedArticle(
-        slug=row.slug,
-        title=row.title,
-        excerpt=row.excerpt,
-        author=AuthorRef(slug=row.author_slug, name=row.author_name),
-        tags=row.tags,
-        published_at=row.published_at,
-        comment_count=row.comment_count,
-        score=score,
-    )
+    """The summary's own fields (already chosen field by field), plus the score."""
+    return RelatedArticle(**msgspec.structs.asdict(article_summary(row)), score=score)
 
 
 def author_profile(row: AuthorRow) -> AuthorProfile:
