@@ -39,8 +39,10 @@ bench: install
 bench-scale: install
 	$(BIN)/python bench/scale.py
 
+# Related articles through Byline's own import path (N=1,000 and 10,000).
 bench-related: install
-	$(BIN)/python bench/related_eval.py
+	$(BIN)/python bench/related_byline.py --n 1000
+	$(BIN)/python bench/related_byline.py --n 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
