@@ -22,13 +22,7 @@ import sqlite3
 import sys
 from collections.abc import Callable
 
-from service.content.relevance import (
-    Document,
-    RelevanceIndex,
-    Weights,
-    field_counts,
-    term_vector,
-)
+from service.content.relevance import Document, Weights, field_counts, term_vector
 from service.storage import related as store
 from service.storage.database import Database, Transaction
 from service.storage.installation import bump_content_version
@@ -99,21 +93,59 @@ async def _recompute(tx: Transaction, owner: int) -> None:
 async def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
     """Recompute every vector with today's frequencies, then every list. Returns the count.
 
-    Done in memory with the pure index (fast: one pass over an inverted index),
-    then written in one transaction, so readers see the old lists or the new.
+    Done in memory with the same method as a publish (candidates from the
+    strongest terms, then exact scores), then written in one transaction, so
+    readers see the old lists or the new.
     """
-    rows = await store.indexable_articles(db)
-    index = RelevanceIndex(WEIGHTS, depth=LIST_LENGTH)
-    index.load(_document(row) for row in rows)
-    lists = index.rebuild(progress)
+    docs = [_document(row) for row in await store.indexable_articles(db)]
+    counts = {doc.key: field_counts(doc, WEIGHTS) for doc in docs}
+    frequencies: dict[str, int] = {}
+    for doc_counts in counts.values():
+        for term in doc_counts:
+            frequencies[term] = frequencies.get(term, 0) + 1
+    vectors = {
+        key: term_vector(doc_counts, frequencies, len(docs), WEIGHTS.terms)
+        for key, doc_counts in counts.items()
+    }
+    postings: dict[str, list[tuple[int, float]]] = {}
+    for key, vector in vectors.items():
+        for term, weight in vector.items():
+            postings.setdefault(term, []).append((key, weight))
+    lists = {}
+    for done, key in enumerate(vectors, start=1):
+        lists[key] = _matches_in_memory(key, vectors, postings)
+        if progress is not None:
+            progress(done, len(vectors))
     async with db.write() as tx:
         await store.clear_model(tx)
         await store.load_model(
-            tx, index.frequencies(), [(key, index.terms(key), index.vector(key)) for key in lists]
+            tx, frequencies, [(key, sorted(counts[key]), vectors[key]) for key in vectors]
         )
         await store.load_lists(tx, lists)
         await bump_content_version(tx)
     return len(lists)
+
+
+def _matches_in_memory(
+    key: int, vectors: dict[int, dict[str, float]], postings: dict[str, list[tuple[int, float]]]
+) -> list[tuple[int, float]]:
+    """What store.best_matches computes in SQL, over in-memory postings."""
+    vector = vectors[key]
+    strongest = sorted(vector.items(), key=lambda item: (-item[1], item[0]))[: store.QUERY_TERMS]
+    partial: dict[int, float] = {}
+    for term, weight in strongest:
+        for other, other_weight in postings.get(term, ()):
+            if other != key:
+                partial[other] = partial.get(other, 0.0) + weight * other_weight
+    candidates = sorted(partial.items(), key=lambda item: (-item[1], item[0]))
+    scored = []
+    for other, _ in candidates[: LIST_LENGTH + 20]:
+        other_vector = vectors[other]
+        score = round(sum(w * other_vector.get(t, 0.0) for t, w in vector.items()), 4)
+        if score > 0:
+            scored.append((other, score))
+    scored.sort(key=lambda match: (-match[1], match[0]))
+    return scored[:LIST_LENGTH]
 
 
 async def rebuild_command(db: Database) -> int:
