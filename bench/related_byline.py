@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from related_eval import load_newsgroups, percentile  # noqa: E402
+from newsgroups import load_newsgroups, percentile  # noqa: E402
 
 from service.clock import now_text  # noqa: E402
 from service.content import articles as article_use_cases  # noqa: E402

