@@ -23,6 +23,7 @@ from service.content.vectors import Model, Vector, base_vectors, blend, dot, fie
 Match = tuple[int, float]
 _BLOCK = 256  # articles scored per product: a dense block of 256 x N scores
 _DIGITS = 4
+_HALF_STEP = 0.5 * 10**-_DIGITS
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,6 @@ def _best(
     total = queries.shape[0]
     transposed = documents.T.tocsc()
     results: list[list[Match]] = []
-    spare = limit + 8  # rounding ties at the cut may fall either way
     for start in range(0, total, _BLOCK):
         stop = min(start + _BLOCK, total)
         scores = (queries[start:stop] @ transposed).toarray()
@@ -151,13 +151,19 @@ def _best(
         if self_scores is not None:
             own = self_scores[start:stop, None]
             scores = np.minimum(np.divide(scores, own, out=np.zeros_like(scores), where=own > 0), 1)
-        take = min(spare, total - 1)
+        take = min(limit, total - 1)
         if take <= 0:
             results.extend([] for _ in rows)
             continue
         best = np.argpartition(-scores, take - 1, axis=1)[:, :take]
         for row in rows:
-            found = [(int(column), float(scores[row, column])) for column in best[row]]
+            # Everything that could round to the cut's score may win a tie on
+            # the lower index, however many there are.
+            cut = float(scores[row, best[row]].min())
+            if self_scores is not None:
+                cut = round(cut, _DIGITS) - _HALF_STEP * 1.01
+            close = np.flatnonzero(scores[row] >= cut)
+            found = [(int(column), float(scores[row, column])) for column in close]
             if self_scores is not None:
                 found = [(column, round(score, _DIGITS)) for column, score in found]
             found = [match for match in found if match[1] > 0]

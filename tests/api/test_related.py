@@ -128,3 +128,53 @@ async def test_rebuild_gives_the_same_lists_on_a_settled_corpus(
     with sqlite3.connect(database_path) as conn:
         (count,) = conn.execute("SELECT count(*) FROM related_documents").fetchone()
     assert count == 8
+
+
+def model_bookkeeping(database_path: str) -> dict[str, Any]:
+    """The model's kept totals next to the same totals counted from scratch."""
+    with sqlite3.connect(database_path) as conn:
+        kept = conn.execute("SELECT documents, length FROM related_corpus").fetchone()
+        counted = conn.execute("SELECT count(*), total(length) FROM related_documents").fetchone()
+        df_kept = dict(conn.execute("SELECT term, df FROM related_terms").fetchall())
+        df_counted = dict(
+            conn.execute(
+                "SELECT j.value, count(*) FROM related_documents d, json_each(d.terms) j "
+                "GROUP BY j.value"
+            ).fetchall()
+        )
+        orphans = conn.execute(
+            "SELECT count(*) FROM (SELECT article_id FROM related_query_postings UNION ALL "
+            "SELECT article_id FROM related_document_postings) "
+            "WHERE article_id NOT IN (SELECT article_id FROM related_documents)"
+        ).fetchone()[0]
+        posted = conn.execute(
+            "SELECT count(DISTINCT article_id) FROM related_document_postings"
+        ).fetchone()[0]
+    return {
+        "kept": (kept[0], round(kept[1], 6)),
+        "counted": (counted[0], round(counted[1], 6)),
+        "df_kept": df_kept,
+        "df_counted": df_counted,
+        "orphans": orphans,
+        "posted": posted,
+    }
+
+
+async def test_the_model_stays_in_step_through_edits_unpublishing_and_deletes(
+    client: httpx.AsyncClient,
+    make_article: MakeArticle,
+    editor: dict[str, str],
+    database_path: str,
+) -> None:
+    topics = ["shoulder tendon", "knee cartilage", "neck posture"]
+    for number, topic in enumerate(topics * 3):
+        await make_article(f"doc-{number}", body_markdown=f"{topic} {FILLER}", tags=[topic.replace(" ", "-")])
+    await make_article("doc-1", body_markdown="Jaw clicking and temporomandibular joints.")
+    await make_article("doc-2", body_markdown=FILLER, status="draft")
+    assert (await client.delete("/v1/admin/articles/doc-3", headers=editor)).status_code == 204
+    books = model_bookkeeping(database_path)
+    assert books["kept"] == books["counted"]
+    assert books["kept"][0] == 7  # nine, less one unpublished and one deleted
+    assert books["df_kept"] == books["df_counted"]
+    assert books["orphans"] == 0
+    assert books["posted"] == 7
