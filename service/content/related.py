@@ -26,9 +26,9 @@ import sqlite3
 import sys
 from collections.abc import Callable
 
-from service.content.related_build import Source, build
 from service.content.vectors import (
     Model,
+    Source,
     Vector,
     base_vectors,
     blend,
@@ -196,6 +196,9 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
     Computed off the event loop, then written in one transaction, so readers
     see the old lists or the new.
     """
+    # Imported here: numpy and scipy stay out of the server workers' memory.
+    from service.content.related_build import build
+
     sources = [_source(row) for row in await store.indexable_articles(db)]
     built = await asyncio.to_thread(build, sources, MODEL, LIST_LENGTH, progress)
     documents = [

@@ -18,20 +18,20 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from service.content.vectors import Model, Vector, base_vectors, blend, dot, field_counts
+from service.content.vectors import (
+    Model,
+    Source,
+    Vector,
+    base_vectors,
+    blend,
+    dot,
+    field_counts,
+)
 
 Match = tuple[int, float]
 _BLOCK = 256  # articles scored per product: a dense block of 256 x N scores
 _DIGITS = 4
 _HALF_STEP = 0.5 * 10**-_DIGITS
-
-
-@dataclass(frozen=True)
-class Source:
-    key: int
-    title: str
-    body: str
-    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

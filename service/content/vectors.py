@@ -54,6 +54,16 @@ class Model:
     common: float = 0.1
 
 
+@dataclass(frozen=True)
+class Source:
+    """An article as the model reads it."""
+
+    key: int
+    title: str
+    body: str
+    tags: tuple[str, ...] = ()
+
+
 def field_counts(title: str, body: str, tags: Iterable[str], model: Model) -> dict[str, float]:
     """Pseudo-frequencies: each occurrence counts its field's weight."""
     counts: dict[str, float] = {}

@@ -168,7 +168,9 @@ async def test_the_model_stays_in_step_through_edits_unpublishing_and_deletes(
 ) -> None:
     topics = ["shoulder tendon", "knee cartilage", "neck posture"]
     for number, topic in enumerate(topics * 3):
-        await make_article(f"doc-{number}", body_markdown=f"{topic} {FILLER}", tags=[topic.replace(" ", "-")])
+        await make_article(
+            f"doc-{number}", body_markdown=f"{topic} {FILLER}", tags=[topic.replace(" ", "-")]
+        )
     await make_article("doc-1", body_markdown="Jaw clicking and temporomandibular joints.")
     await make_article("doc-2", body_markdown=FILLER, status="draft")
     assert (await client.delete("/v1/admin/articles/doc-3", headers=editor)).status_code == 204

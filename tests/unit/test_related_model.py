@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 
 import pytest
 
-from service.content.related_build import Source, build
+from service.content.related_build import build
 from service.content.tokens import tokenize
-from service.content.vectors import Model, base_vectors, blend, dot, field_counts
+from service.content.vectors import Model, Source, base_vectors, blend, dot, field_counts
 
 TOPICS = {
     "knee": "knee cartilage meniscus ligament runner squat",
@@ -99,3 +101,12 @@ def test_the_title_and_tags_weigh_above_the_body_and_rare_tags_above_common() ->
     frequencies = {term: 2 for term in counts} | {common: 90}
     query, _ = base_vectors(counts, frequencies, 100, sum(counts.values()), model)
     assert query[rare] > query[common]
+
+
+def test_the_server_does_not_load_numpy_or_scipy() -> None:
+    """They are for rebuilds only: a server worker would carry them for nothing."""
+    check = "import sys, service.app; print(sorted({'numpy', 'scipy'} & set(sys.modules)))"
+    result = subprocess.run(
+        [sys.executable, "-c", check], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
