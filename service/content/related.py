@@ -34,7 +34,6 @@ from service.content.vectors import (
     blend,
     dot,
     field_counts,
-    strongest,
     strongest_terms,
 )
 from service.storage import related as store
@@ -111,10 +110,9 @@ async def _index(tx: Transaction, source: Source, documents: _DocumentVectors) -
     query, document = base_vectors(
         counts, frequencies, total, (summed_length + length) / total, MODEL
     )
-    # Feedback: the best first-pass matches, by their stored (blended) vectors.
-    found = await _candidates(tx, "document", query, source.key, total)
-    first_pass = await documents.get(found)
-    first = strongest({k: dot(query, d) for k, d in first_pass.items()}, MODEL.feedback)
+    # Feedback: the best first-pass matches by the strongest terms alone (the
+    # rebuild scores them in full; here that would read a hundred vectors more).
+    first = (await _candidates(tx, "document", query, source.key, total))[: MODEL.feedback]
     neighbours = await store.stored_documents(tx, [k for k, _ in first])
     queries = [(neighbours[k].query, s) for k, s in first]
     blended = [(neighbours[k].document, s) for k, s in first]
@@ -127,8 +125,8 @@ async def _index(tx: Transaction, source: Source, documents: _DocumentVectors) -
 
 async def _candidates(
     q: Queryable, side: str, probe: Vector, article_id: int, total: int
-) -> list[int]:
-    """The best matches by `probe`'s strongest terms alone, to be scored in full.
+) -> list[Match]:
+    """The best matches by `probe`'s strongest terms alone (with that partial score).
 
     Words in more than MODEL.common of all articles are skipped, for speed at
     scale; if that leaves too few candidates (a small site, a text of common
@@ -142,11 +140,17 @@ async def _candidates(
     return found
 
 
+async def _candidate_ids(
+    q: Queryable, side: str, probe: Vector, article_id: int, total: int
+) -> list[int]:
+    return [k for k, _ in await _candidates(q, side, probe, article_id, total)]
+
+
 async def _best_matches(
     q: Queryable, article_id: int, doc: StoredDocument, documents: _DocumentVectors
 ) -> list[Match]:
     total, _ = await store.corpus_size(q)
-    found = await _candidates(q, "document", doc.query, article_id, total)
+    found = await _candidate_ids(q, "document", doc.query, article_id, total)
     others = await documents.get(found)
     return ranked({k: score(doc.query, doc.self_score, other) for k, other in others.items()})
 
@@ -156,7 +160,7 @@ async def _lists_to_enter(
 ) -> list[Match]:
     """The articles this one answers best, with its score in each of their lists."""
     total, _ = await store.corpus_size(q)
-    found = await _candidates(q, "query", doc.document, article_id, total)
+    found = await _candidate_ids(q, "query", doc.document, article_id, total)
     others = await store.stored_vectors(q, "query", [k for k in found if k not in holders])
     scores = {k: score(query, own, doc.document) for k, (query, own) in others.items()}
     return [(k, s) for k, s in sorted(scores.items()) if s > 0]

@@ -62,13 +62,13 @@ _TERMS = msgspec.json.Decoder(list[str])
 # Common words (a document frequency over :longest) are skipped: their
 # postings are the longest and tell the least about closeness.
 _CANDIDATES = """
-SELECT p.article_id AS article_id
+SELECT p.article_id AS article_id, sum(p.weight * q.value) AS partial
 FROM json_each(:probe) AS q
 JOIN related_terms AS t ON t.term = q.key AND t.df <= :longest
 JOIN {table} AS p ON p.term = q.key
 WHERE p.article_id <> :id
 GROUP BY p.article_id
-ORDER BY sum(p.weight * q.value) DESC, p.article_id ASC
+ORDER BY partial DESC, p.article_id ASC
 LIMIT :limit
 """
 _TABLES = {"query": "related_query_postings", "document": "related_document_postings"}
@@ -76,13 +76,13 @@ _TABLES = {"query": "related_query_postings", "document": "related_document_post
 
 async def candidates(
     q: Queryable, side: str, probe: dict[str, float], article_id: int, longest: int, limit: int
-) -> list[int]:
-    """Articles whose `side` postings best match `probe`, roughly best first."""
+) -> list[tuple[int, float]]:
+    """Articles whose `side` postings best match `probe`, with that partial score, best first."""
     rows = await q.fetch_all(
         _CANDIDATES.format(table=_TABLES[side]),
         {"probe": json.dumps(probe), "id": article_id, "longest": longest, "limit": limit},
     )
-    return [int(row["article_id"]) for row in rows]
+    return [(int(row["article_id"]), float(row["partial"])) for row in rows]
 
 
 async def stored_documents(q: Queryable, article_ids: list[int]) -> dict[int, StoredDocument]:
@@ -289,13 +289,23 @@ DELETE FROM related_articles WHERE (article_id, related_id) IN (
 """
 
 
+# An offer is written only to lists it can enter: not yet full, or whose last
+# score it reaches (a tie at the cut is settled by the trim's id order).
+_OFFER = """
+WITH offered (owner, score) AS (
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:offers))
+INSERT INTO related_articles (article_id, related_id, score)
+SELECT owner, :id, score FROM offered
+WHERE score >= coalesce((
+    SELECT min(r.score) FROM related_articles AS r WHERE r.article_id = offered.owner
+    HAVING count(*) >= :keep), 0)
+ON CONFLICT (article_id, related_id) DO UPDATE SET score = excluded.score
+"""
+
+
 async def offer(tx: Transaction, article_id: int, matches: list[tuple[int, float]]) -> None:
-    """Put `article_id` into each matching list, then keep each list's best MAX_STORED."""
-    await tx.execute_many(
-        "INSERT INTO related_articles (article_id, related_id, score) VALUES (?, ?, ?) "
-        "ON CONFLICT (article_id, related_id) DO UPDATE SET score = excluded.score",
-        [(owner, article_id, score) for owner, score in matches],
-    )
+    """Put `article_id` into each list it ranks in, then keep each list's best MAX_STORED."""
+    await tx.execute(_OFFER, {"offers": json.dumps(matches), "id": article_id, "keep": MAX_STORED})
     await tx.execute(
         _TRIM, {"owners": json.dumps([owner for owner, _ in matches]), "keep": MAX_STORED}
     )
