@@ -69,6 +69,25 @@ async def page_versions(svc: Services, slug: str) -> article_store.PageVersions:
     return versions
 
 
+def page_key(
+    versions: article_store.PageVersions, parts: frozenset[str], sort: str, limit: int
+) -> str:
+    """The cache key of an article page; the fast path (hot_reads) computes it the same way."""
+    key = f"article.{versions.id}.{versions.version}.{versions.author_version}"
+    if "related" in parts:
+        key += f".r{versions.content_version}"
+    if "comments" in parts:
+        key += f".c.{sort}.{limit}"
+    return key
+
+
+def comments_key(
+    versions: article_store.PageVersions, sort: str, limit: int, cursor: str | None
+) -> str:
+    """The cache key of a comments list page (the article's version moves with its thread)."""
+    return f"comments.{versions.id}.{versions.version}.{sort}.{limit}.{cursor}"
+
+
 async def related_list(svc: Services, article_id: int, limit: int) -> RelatedList:
     rows = await related_store.list_related(svc.db, article_id, limit, now_text())
     return RelatedList(items=[related_article(row, score) for row, score in rows])
@@ -139,11 +158,7 @@ class ArticleController(Controller):
         if sort not in ("oldest", "newest"):
             raise InvalidInput([FieldError("sort", "must be oldest or newest")])
         versions = await page_versions(svc, checked_slug(slug))
-        key = f"article.{versions.id}.{versions.version}.{versions.author_version}"
-        if "related" in parts:
-            key += f".r{versions.content_version}"
-        if "comments" in parts:
-            key += f".c.{sort}.{limit}"
+        key = page_key(versions, parts, sort, limit)
 
         async def build() -> bytes:
             # Read in full only when the page is rebuilt; a change between the two
