@@ -1,0 +1,135 @@
+"""The hottest public reads, answered from the response cache in front of the router.
+
+A cached article page spent most of its CPU in Litestar's own machinery (routing,
+parameter parsing, the Response object), not in Byline. This layer answers the
+article page and its comments list without that machinery, but only when:
+
+- the request is a GET whose path and query string it fully understands;
+- the handlers' own validity check passes (`page_versions`: nothing committed
+  anywhere since the article's versions were read; the article published and due);
+- for a 200, the cache already holds the body a handler built for that very key.
+
+It never builds a body, and the key comes from the handlers' own functions, so it
+sends what Litestar would send. Anything else (another method, path or parameter,
+an encoded query, a miss, an unknown article, a database error) falls through to
+Litestar unchanged, which then answers as always.
+
+It sits inside the metrics wrapper and Litestar's `before_send` hooks, so the
+request id, the security and CORS headers and the metrics are the same by
+construction.
+"""
+
+from __future__ import annotations
+
+import re
+
+from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from service.errors import BylineError
+from service.fields import is_slug
+from service.http.articles import IncludeParts, comments_key, page_key, page_versions
+from service.http.caching import cache_headers, etag_matches, etag_of
+from service.services import Services
+
+_PREFIX = "/v1/articles/"
+_COMMENTS = "/comments"
+_PAGE_ROUTE = "/v1/articles/{slug}"
+_LIST_ROUTE = "/v1/articles/{slug}/comments"
+_PAGE_PARAMETERS = frozenset({"include", "limit", "sort"})
+_LIST_PARAMETERS = frozenset({"limit", "sort", "cursor"})
+_LIMIT = re.compile(r"[1-9][0-9]?|100")  # 1-100 written plainly; anything else: Litestar
+_SORTS = frozenset({"oldest", "newest"})
+_JSON = (b"content-type", b"application/json")
+
+
+def query(raw: bytes, allowed: frozenset[str]) -> dict[str, str] | None:
+    """The parameters, or None for anything unusual (Litestar then decides)."""
+    if not raw:
+        return {}
+    text = raw.decode("latin-1")
+    if "%" in text or "+" in text:
+        return None  # encoded forms are Litestar's to decode
+    found: dict[str, str] = {}
+    for pair in text.split("&"):
+        name, equals, value = pair.partition("=")
+        if not equals or name not in allowed or name in found:
+            return None
+        found[name] = value
+    return found
+
+
+def _limit_and_sort(params: dict[str, str]) -> tuple[int, str] | None:
+    limit, sort = params.get("limit", "20"), params.get("sort", "oldest")
+    if _LIMIT.fullmatch(limit) is None or sort not in _SORTS:
+        return None
+    return int(limit), sort
+
+
+async def cache_key(svc: Services, path: str, raw_query: bytes) -> tuple[str, str] | None:
+    """(cache key, route template) of a request this layer understands, else None."""
+    rest = path[len(_PREFIX) :]
+    listing = rest.endswith(_COMMENTS)
+    slug = rest[: -len(_COMMENTS)] if listing else rest
+    if not is_slug(slug):
+        return None
+    params = query(raw_query, _LIST_PARAMETERS if listing else _PAGE_PARAMETERS)
+    shape = None if params is None else _limit_and_sort(params)
+    if params is None or shape is None:
+        return None
+    limit, sort = shape
+    if listing:
+        cursor = params.get("cursor")
+        return comments_key(await page_versions(svc, slug), sort, limit, cursor), _LIST_ROUTE
+    include = params.get("include")
+    parts = frozenset(include.split(",")) if include is not None else frozenset()
+    if parts - IncludeParts:  # an empty part or an unknown one: Litestar's 400
+        return None
+    return page_key(await page_versions(svc, slug), parts, sort, limit), _PAGE_ROUTE
+
+
+def hot_reads(app: ASGIApp, state: State) -> ASGIApp:
+    """Wraps the router: answers cached page and comment reads, passes on the rest."""
+
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        path = scope["path"]
+        services: Services | None = state.get("services")  # set by the lifespan
+        if services is None or scope["method"] != "GET" or not path.startswith(_PREFIX):
+            await app(scope, receive, send)
+            return
+        try:
+            found = await cache_key(services, path, scope["query_string"])
+        except BylineError:  # no such article, storage unavailable: Litestar says so
+            found = None
+        if found is None:
+            await app(scope, receive, send)
+            return
+        key, route = found
+        etag = etag_of(services, key)
+        fields = cache_headers(services, etag).items()
+        headers = [(name.lower().encode(), value.encode()) for name, value in fields]
+        if etag_matches(_header(scope, b"if-none-match"), etag):
+            status, body = 304, b""
+        else:
+            cached = services.cache.get(key)
+            if cached is None:
+                await app(scope, receive, send)
+                return
+            status, body = 200, cached
+            headers += [_JSON, (b"content-length", str(len(body)).encode())]
+        scope["path_template"] = route  # for the metrics, as Litestar's router sets it
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    return answer
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
