@@ -31,8 +31,8 @@ def etag_of(svc: Services, version_key: str) -> str:
     return etag
 
 
-def cache_headers(svc: Services, etag: str) -> dict[str, str]:
-    return {"ETag": etag, "Cache-Control": f"public, max-age={svc.settings.public_max_age}"}
+def cache_headers(etag: str, max_age: int) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
 
 
 async def cached_json(
@@ -41,7 +41,7 @@ async def cached_json(
     """Answer 304 if the client has this version, else the encoded body (cached by version)."""
     svc = services(request)
     etag = etag_of(svc, version_key)
-    headers = cache_headers(svc, etag)
+    headers = cache_headers(etag, svc.settings.public_max_age)
     if etag_matches(request.headers.get("if-none-match"), etag):
         return Response(b"", status_code=304, headers=headers)
     body = svc.cache.get(version_key)

@@ -22,6 +22,8 @@ construction.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from litestar.datastructures import State
 from litestar.enums import ScopeType
@@ -32,6 +34,7 @@ from service.fields import is_slug
 from service.http.articles import IncludeParts, comments_key, page_key, page_versions
 from service.http.caching import cache_headers, etag_matches, etag_of
 from service.services import Services
+from service.storage.articles import PageVersions
 
 _PREFIX = "/v1/articles/"
 _COMMENTS = "/comments"
@@ -60,33 +63,47 @@ def query(raw: bytes, allowed: frozenset[str]) -> dict[str, str] | None:
     return found
 
 
-def _limit_and_sort(params: dict[str, str]) -> tuple[int, str] | None:
-    limit, sort = params.get("limit", "20"), params.get("sort", "oldest")
-    if _LIMIT.fullmatch(limit) is None or sort not in _SORTS:
-        return None
-    return int(limit), sort
+class Read(NamedTuple):
+    """A request this layer understands: which article, and what keys its answer."""
+
+    slug: str
+    route: str
+    parts: frozenset[str] | None  # the page's ?include=; None for the comments list
+    sort: str
+    limit: int
+    cursor: str | None
 
 
-async def cache_key(svc: Services, path: str, raw_query: bytes) -> tuple[str, str] | None:
-    """(cache key, route template) of a request this layer understands, else None."""
+@lru_cache(maxsize=1024)  # a pure function of the request line; clients repeat theirs
+def understood(path: str, raw_query: bytes) -> Read | None:
     rest = path[len(_PREFIX) :]
     listing = rest.endswith(_COMMENTS)
     slug = rest[: -len(_COMMENTS)] if listing else rest
-    if not is_slug(slug):
-        return None
     params = query(raw_query, _LIST_PARAMETERS if listing else _PAGE_PARAMETERS)
-    shape = None if params is None else _limit_and_sort(params)
-    if params is None or shape is None:
+    if not is_slug(slug) or params is None:
         return None
-    limit, sort = shape
+    limit, sort = params.get("limit", "20"), params.get("sort", "oldest")
+    if _LIMIT.fullmatch(limit) is None or sort not in _SORTS:
+        return None
     if listing:
-        cursor = params.get("cursor")
-        return comments_key(await page_versions(svc, slug), sort, limit, cursor), _LIST_ROUTE
+        return Read(slug, _LIST_ROUTE, None, sort, int(limit), params.get("cursor"))
     include = params.get("include")
     parts = frozenset(include.split(",")) if include is not None else frozenset()
     if parts - IncludeParts:  # an empty part or an unknown one: Litestar's 400
         return None
-    return page_key(await page_versions(svc, slug), parts, sort, limit), _PAGE_ROUTE
+    return Read(slug, _PAGE_ROUTE, parts, sort, int(limit), None)
+
+
+def cache_key(read: Read, versions: PageVersions) -> str:
+    if read.parts is None:
+        return comments_key(versions, read.sort, read.limit, read.cursor)
+    return page_key(versions, read.parts, read.sort, read.limit)
+
+
+@lru_cache(maxsize=1024)
+def _validators(etag: str, max_age: int) -> tuple[tuple[bytes, bytes], ...]:
+    fields = cache_headers(etag, max_age).items()
+    return tuple((name.lower().encode(), value.encode()) for name, value in fields)
 
 
 def hot_reads(app: ASGIApp, state: State) -> ASGIApp:
@@ -98,20 +115,19 @@ def hot_reads(app: ASGIApp, state: State) -> ASGIApp:
             return
         path = scope["path"]
         services: Services | None = state.get("services")  # set by the lifespan
-        if services is None or scope["method"] != "GET" or not path.startswith(_PREFIX):
+        read = None
+        if services is not None and scope["method"] == "GET" and path.startswith(_PREFIX):
+            read = understood(path, scope["query_string"])
+        if services is None or read is None:
             await app(scope, receive, send)
             return
         try:
-            found = await cache_key(services, path, scope["query_string"])
+            key = cache_key(read, await page_versions(services, read.slug))
         except BylineError:  # no such article, storage unavailable: Litestar says so
-            found = None
-        if found is None:
             await app(scope, receive, send)
             return
-        key, route = found
         etag = etag_of(services, key)
-        fields = cache_headers(services, etag).items()
-        headers = [(name.lower().encode(), value.encode()) for name, value in fields]
+        headers = list(_validators(etag, services.settings.public_max_age))
         if etag_matches(_header(scope, b"if-none-match"), etag):
             status, body = 304, b""
         else:
@@ -121,7 +137,7 @@ def hot_reads(app: ASGIApp, state: State) -> ASGIApp:
                 return
             status, body = 200, cached
             headers += [_JSON, (b"content-length", str(len(body)).encode())]
-        scope["path_template"] = route  # for the metrics, as Litestar's router sets it
+        scope["path_template"] = read.route  # for the metrics, as Litestar's router sets it
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
