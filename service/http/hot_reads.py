@@ -11,8 +11,8 @@ article page and its comments list without that machinery, but only when:
 
 It never builds a body, and the key comes from the handlers' own functions, so it
 sends what Litestar would send. Anything else (another method, path or parameter,
-an encoded query, a miss, an unknown article, a database error) falls through to
-Litestar unchanged, which then answers as always.
+an encoded query, a miss, an unknown article, any error) falls through to
+Litestar unchanged, which then answers (and logs) as always.
 
 It sits inside the metrics wrapper and Litestar's `before_send` hooks, so the
 request id, the security and CORS headers and the metrics are the same by
@@ -29,10 +29,9 @@ from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from service.errors import BylineError
 from service.fields import is_slug
 from service.http.articles import IncludeParts, comments_key, page_key, page_versions
-from service.http.caching import cache_headers, etag_matches, etag_of
+from service.http.caching import cache_headers, etag_matches, etag_of, request_header
 from service.services import Services
 from service.storage.articles import PageVersions
 
@@ -45,6 +44,9 @@ _LIST_PARAMETERS = frozenset({"limit", "sort", "cursor"})
 _LIMIT = re.compile(r"[1-9][0-9]?|100")  # 1-100 written plainly; anything else: Litestar
 _SORTS = frozenset({"oldest", "newest"})
 _JSON = (b"content-type", b"application/json")
+# Longer request lines are never ours (slugs and cursors are short); the bound also
+# keeps what the memo below can be made to hold small.
+_LONGEST = 512
 
 
 def query(raw: bytes, allowed: frozenset[str]) -> dict[str, str] | None:
@@ -116,19 +118,25 @@ def hot_reads(app: ASGIApp, state: State) -> ASGIApp:
         path = scope["path"]
         services: Services | None = state.get("services")  # set by the lifespan
         read = None
-        if services is not None and scope["method"] == "GET" and path.startswith(_PREFIX):
-            read = understood(path, scope["query_string"])
+        raw_query = scope["query_string"]
+        if (
+            services is not None
+            and scope["method"] == "GET"
+            and path.startswith(_PREFIX)
+            and len(path) + len(raw_query) <= _LONGEST
+        ):
+            read = understood(path, raw_query)
         if services is None or read is None:
             await app(scope, receive, send)
             return
         try:
             key = cache_key(read, await page_versions(services, read.slug))
-        except BylineError:  # no such article, storage unavailable: Litestar says so
+        except Exception:  # no such article, storage trouble: Litestar answers (and logs)
             await app(scope, receive, send)
             return
         etag = etag_of(services, key)
         headers = list(_validators(etag, services.settings.public_max_age))
-        if etag_matches(_header(scope, b"if-none-match"), etag):
+        if etag_matches(request_header(scope, b"if-none-match"), etag):
             status, body = 304, b""
         else:
             cached = services.cache.get(key)
@@ -142,10 +150,3 @@ def hot_reads(app: ASGIApp, state: State) -> ASGIApp:
         await send({"type": "http.response.body", "body": body, "more_body": False})
 
     return answer
-
-
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
-        if key == name:
-            return bytes(value).decode("latin-1")
-    return None

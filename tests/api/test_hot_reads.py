@@ -8,6 +8,7 @@ Litestar, which decodes them to the very same parameters.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -21,7 +22,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 import service.app
 import service.clock
-from service.http.hot_reads import hot_reads, query
+import service.http.hot_reads
+from service.http.hot_reads import hot_reads, query, understood
 from tests.api.comment_fixtures import QUIET, open_site, set_status
 from tests.api.test_metrics import REQUESTS, scrape, value
 
@@ -202,6 +204,32 @@ async def test_what_the_layer_does_not_understand_goes_to_litestar(
         assert router_calls.count == calls + 1
         assert second.status_code == first.status_code
         assert second.content == first.content
+
+
+async def test_an_error_in_the_layer_leaves_the_answer_to_litestar(
+    tmp_path: Path, router_calls: RouterCalls, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with open_site(tmp_path) as s:
+        expected = await s.client.get(PAGE)
+
+        async def broken(*args: object) -> None:
+            raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(service.http.hot_reads, "page_versions", broken)
+        calls = router_calls.count
+        answer = await s.client.get(PAGE)
+        assert router_calls.count == calls + 1
+        assert answer.status_code == 200 and answer.content == expected.content
+
+
+async def test_long_request_lines_are_not_remembered(tmp_path: Path) -> None:
+    async with open_site(tmp_path) as s:
+        understood.cache_clear()
+        await s.client.get(LIST)
+        assert understood.cache_info().currsize == 1
+        long = await s.client.get(LIST + "&cursor=" + "a" * 600)
+        assert long.status_code == 400
+        assert understood.cache_info().currsize == 1
 
 
 async def test_only_gets_are_answered(tmp_path: Path, router_calls: RouterCalls) -> None:
