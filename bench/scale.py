@@ -3,7 +3,8 @@
 Two databases, both made by `byline migrate` and then filled straight through
 sqlite3 (through HTTP a million comments would take hours):
 
-- small: one article with 200 approved comments, five small articles, 20 pending;
+- small: one article with 200 approved comments, five small articles, and
+  100 pending (enough to fill every queue page, so both answer the same rows);
 - large: 1,000,000 comments over --articles articles, one article with 100,000
   approved comments, 100,000 pending in the moderation queue.
 
@@ -271,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     WORK.mkdir(exist_ok=True)
     small, large = WORK / "byline-small.db", WORK / "byline-scale.db"
     worlds: list[tuple[str, Path, int, Callable[[], float]]] = [
-        ("small", small, 6, lambda: generate(small, articles=6, big=200, others=15, pending=20)),
+        ("small", small, 6, lambda: generate(small, articles=6, big=200, others=15, pending=100)),
         (
             "large",
             large,
