@@ -25,6 +25,7 @@ import json
 import sqlite3
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from service.content.vectors import (
     Model,
@@ -40,6 +41,9 @@ from service.storage import related as store
 from service.storage.database import Database, Queryable, Transaction
 from service.storage.installation import bump_content_version
 from service.storage.related import StoredDocument
+
+if TYPE_CHECKING:  # the module itself loads numpy and scipy: see _build
+    from service.content.related_build import Built, Indexed
 
 LIST_LENGTH = store.MAX_STORED
 MODEL = Model()
@@ -60,12 +64,11 @@ async def article_changed(tx: Transaction, article_id: int) -> None:
     if row is None:
         await store.replace_related(tx, article_id, [])
     else:
-        documents = _DocumentVectors(tx)
-        doc = await _index(tx, _source(row), documents)
-        matches = await _best_matches(tx, article_id, doc, documents)
+        doc = await _index(tx, _source(row))
+        matches = await _best_matches(tx, article_id, doc, _DocumentVectors(tx))
         await store.replace_related(tx, article_id, matches)
         await store.offer(tx, article_id, await _lists_to_enter(tx, article_id, doc, holders))
-    await _recompute(tx, holders)
+    await _recompute(tx, holders, article_id)
 
 
 async def article_deleted(tx: Transaction, article_id: int) -> None:
@@ -74,7 +77,7 @@ async def article_deleted(tx: Transaction, article_id: int) -> None:
     holders = await store.lists_containing(tx, article_id)
     await store.replace_related(tx, article_id, [])
     await store.remove_from_lists(tx, article_id)
-    await _recompute(tx, holders)
+    await _recompute(tx, holders, article_id)
 
 
 async def _forget(tx: Transaction, article_id: int) -> None:
@@ -99,7 +102,7 @@ class _DocumentVectors:
         return {k: self._known[k] for k in article_ids if k in self._known}
 
 
-async def _index(tx: Transaction, source: Source, documents: _DocumentVectors) -> StoredDocument:
+async def _index(tx: Transaction, source: Source) -> StoredDocument:
     """Weigh, blend and store one article's vectors."""
     counts = field_counts(source.title, source.body, source.tags, MODEL)
     terms = sorted(counts)
@@ -161,19 +164,24 @@ async def _lists_to_enter(
     """The articles this one answers best, with its score in each of their lists."""
     total, _ = await store.corpus_size(q)
     found = await _candidate_ids(q, "query", doc.document, article_id, total)
-    others = await store.stored_vectors(q, "query", [k for k in found if k not in holders])
+    recomputed = set(holders)
+    others = await store.stored_vectors(q, "query", [k for k in found if k not in recomputed])
     scores = {k: score(query, own, doc.document) for k, (query, own) in others.items()}
     return [(k, s) for k, s in sorted(scores.items()) if s > 0]
 
 
-async def _recompute(tx: Transaction, owners: list[int]) -> None:
-    """Recompute whole lists (those that held an article that changed or went)."""
+async def _recompute(tx: Transaction, owners: list[int], changed: int) -> None:
+    """Recompute whole lists that held `changed` (an article that changed or went)."""
     documents = _DocumentVectors(tx)
     stored = await store.stored_documents(tx, owners)
     for owner in owners:
         doc = stored.get(owner)
-        matches = await _best_matches(tx, owner, doc, documents) if doc else []
-        await store.replace_related(tx, owner, matches)
+        if doc is None:
+            # Not in the model (a database from before migration 0005, until a
+            # rebuild): its list cannot be recomputed, only the stale entry dropped.
+            await store.remove_from_list(tx, owner, changed)
+        else:
+            await store.replace_related(tx, owner, await _best_matches(tx, owner, doc, documents))
 
 
 def score(query: Vector, self_score: float, document: Vector) -> float:
@@ -197,30 +205,61 @@ def _postings(doc: StoredDocument) -> dict[str, dict[str, float]]:
 async def rebuild(db: Database, progress: Callable[[int, int], None] | None = None) -> int:
     """Recompute every vector with today's frequencies, then every list. Returns the count.
 
-    Computed off the event loop, then written in one transaction, so readers
-    see the old lists or the new.
+    Computed off the event loop (`progress(done, total)` is called from that
+    thread), then written in one transaction, so readers see the old lists or
+    the new. Articles edited, published, unpublished or deleted while it
+    computed are then brought up to date one by one, in the same transaction.
     """
-    # Imported here: numpy and scipy stay out of the server workers' memory.
+    sources = [_source(row) for row in await store.indexable_articles(db)]
+    built = await asyncio.to_thread(_build, sources, progress)
+    async with db.write() as tx:
+        current = {s.key: s for s in map(_source, await store.indexable_articles(tx))}
+        changed = {s.key for s in sources if current.get(s.key) != s}
+        changed |= current.keys() - built.lists.keys()
+        existing = await store.existing_articles(tx, sorted(changed))
+        kept = [item for item in built.documents if item.key not in changed]
+        # Entries naming a deleted article cannot be stored (foreign key).
+        deleted = changed - existing
+        lists = {
+            owner: [match for match in matches if match[0] not in deleted]
+            for owner, matches in built.lists.items()
+            if owner not in changed
+        }
+        await store.clear_model(tx)
+        await store.load_model(tx, _frequencies(kept), [_stored(item) for item in kept])
+        await store.load_lists(tx, lists)
+        for article_id in sorted(existing):
+            await article_changed(tx, article_id)
+        for article_id in sorted(deleted):
+            held = [
+                o
+                for o, matches in built.lists.items()
+                if o in lists and article_id in dict(matches)
+            ]
+            await _recompute(tx, held, article_id)
+        await bump_content_version(tx)
+    return len(kept) + len(changed & current.keys())
+
+
+def _build(sources: list[Source], progress: Callable[[int, int], None] | None) -> Built:
+    # Imported here, in the rebuild's thread: numpy and scipy stay out of the
+    # server workers' memory, and loading them does not block the event loop.
     from service.content.related_build import build
 
-    sources = [_source(row) for row in await store.indexable_articles(db)]
-    built = await asyncio.to_thread(build, sources, MODEL, LIST_LENGTH, progress)
-    documents = [
-        (
-            item.key,
-            doc := StoredDocument(
-                item.terms, item.length, item.self_score, item.query, item.document
-            ),
-            _postings(doc),
-        )
-        for item in built.documents
-    ]
-    async with db.write() as tx:
-        await store.clear_model(tx)
-        await store.load_model(tx, built.frequencies, documents)
-        await store.load_lists(tx, built.lists)
-        await bump_content_version(tx)
-    return len(built.lists)
+    return build(sources, MODEL, LIST_LENGTH, progress)
+
+
+def _frequencies(documents: list[Indexed]) -> dict[str, int]:
+    frequencies: dict[str, int] = {}
+    for item in documents:
+        for term in item.terms:
+            frequencies[term] = frequencies.get(term, 0) + 1
+    return frequencies
+
+
+def _stored(item: Indexed) -> tuple[int, StoredDocument, dict[str, dict[str, float]]]:
+    doc = StoredDocument(item.terms, item.length, item.self_score, item.query, item.document)
+    return item.key, doc, _postings(doc)
 
 
 async def rebuild_command(db: Database) -> int:

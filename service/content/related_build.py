@@ -162,7 +162,7 @@ def _best(
             cut = float(scores[row, best[row]].min())
             if self_scores is not None:
                 cut = round(cut, _DIGITS) - _HALF_STEP * 1.01
-            close = np.flatnonzero(scores[row] >= cut)
+            close = np.flatnonzero((scores[row] >= cut) & (scores[row] > 0))
             found = [(int(column), float(scores[row, column])) for column in close]
             if self_scores is not None:
                 found = [(column, round(score, _DIGITS)) for column, score in found]

@@ -21,7 +21,7 @@ The score of ``b`` in ``a``'s list is ``dot(query_a, document_b)`` divided by
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from heapq import nlargest
-from itertools import compress, repeat
+from itertools import repeat
 from math import log, sqrt
 from operator import mul
 
@@ -162,16 +162,6 @@ def strongest_terms(vector: Vector, count: int) -> Vector:
 def dot(query: Vector, document: Vector) -> float:
     """One pair's score: the query's terms in order, absent ones adding 0."""
     return sum(map(mul, query.values(), map(document.get, query.keys(), repeat(0.0))), 0.0)
-
-
-def strongest(scores: Mapping[int, float], count: int) -> list[tuple[int, float]]:
-    """The ``count`` best scores, best first, ties to the lower key."""
-    if count < 1 or not scores:
-        return []
-    cut = nlargest(count, scores.values())[-1]
-    close = list(compress(scores.items(), map(cut.__le__, scores.values())))
-    close.sort(key=lambda item: (-item[1], item[0]))
-    return close[:count]
 
 
 def _sublinear(frequency: float) -> float:

@@ -251,6 +251,7 @@ async def load_model(
         "INSERT INTO related_terms (term, df) VALUES (?, ?)", list(frequencies.items())
     )
     await tx.execute_many(_INSERT_DOCUMENT, [_document_row(key, doc) for key, doc, _ in documents])
+    await _count_in_corpus(tx, len(documents), sum(doc.length for _, doc, _ in documents))
     for side, table in _TABLES.items():
         # Sorted by term: the table's own order, so the B-tree is appended to.
         rows = sorted(
@@ -261,6 +262,21 @@ async def load_model(
         await tx.execute_many(
             f"INSERT INTO {table} (term, article_id, weight) VALUES (?, ?, ?)", rows
         )
+
+
+async def remove_from_list(tx: Transaction, owner: int, article_id: int) -> None:
+    await tx.execute(
+        "DELETE FROM related_articles WHERE article_id = :owner AND related_id = :id",
+        {"owner": owner, "id": article_id},
+    )
+
+
+async def existing_articles(q: Queryable, article_ids: list[int]) -> set[int]:
+    rows = await q.fetch_all(
+        "SELECT a.id FROM json_each(:ids) AS j JOIN articles AS a ON a.id = j.value",
+        {"ids": json.dumps(article_ids)},
+    )
+    return {int(row[0]) for row in rows}
 
 
 async def remove_from_lists(tx: Transaction, article_id: int) -> None:

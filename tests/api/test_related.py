@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,6 +12,8 @@ import httpx
 import pytest
 
 import service.clock
+from service.content.related import rebuild
+from service.storage.database import Database
 from tests.helpers import MakeArticle
 
 FILLER = "Patients often ask about recovery, posture, sleep and daily activity."
@@ -116,9 +120,6 @@ async def test_rebuild_gives_the_same_lists_on_a_settled_corpus(
     for number, topic in enumerate(topics * 2):
         await make_article(f"doc-{number}", body_markdown=f"{topic} {topic} {FILLER}")
     before = {f"doc-{n}": await slugs(client, f"doc-{n}") for n in range(8)}
-    from service.content.related import rebuild
-    from service.storage.database import Database
-
     db = Database(database_path)
     await db.open()
     try:
@@ -128,9 +129,14 @@ async def test_rebuild_gives_the_same_lists_on_a_settled_corpus(
     after = {f"doc-{n}": await slugs(client, f"doc-{n}") for n in range(8)}
     # The top match is stable; lower ranks may move as frequencies are re-weighted.
     assert {k: v[0] for k, v in before.items()} == {k: v[0] for k, v in after.items()}
-    with sqlite3.connect(database_path) as conn:
-        (count,) = conn.execute("SELECT count(*) FROM related_documents").fetchone()
-    assert count == 8
+    books = model_bookkeeping(database_path)
+    assert books["kept"] == books["counted"] and books["kept"][0] == 8
+    assert books["df_kept"] == books["df_counted"]
+    # And the model keeps working after it: publishing still finds its matches.
+    await make_article("doc-8", body_markdown=f"knee cartilage knee cartilage {FILLER}")
+    assert (await slugs(client, "doc-8"))[:2] == ["doc-1", "doc-5"]
+    books = model_bookkeeping(database_path)
+    assert books["kept"] == books["counted"] and books["kept"][0] == 9
 
 
 def model_bookkeeping(database_path: str) -> dict[str, Any]:
@@ -204,3 +210,61 @@ async def test_a_scheduled_article_joins_cached_lists_when_its_time_comes(
     assert await slugs(client, "heel-a") == ["heel-b"]
     page = (await client.get(page_url)).json()
     assert [item["slug"] for item in page["related"]["items"]] == ["heel-b"]
+
+
+async def test_a_rebuild_keeps_the_changes_made_while_it_computed(
+    client: httpx.AsyncClient,
+    make_article: MakeArticle,
+    editor: dict[str, str],
+    database_path: str,
+) -> None:
+    topics = ["shoulder tendon", "knee cartilage", "neck posture"]
+    for number, topic in enumerate(topics * 3):
+        await make_article(f"doc-{number}", body_markdown=f"{topic} {topic} {FILLER}")
+    computing, resume = threading.Event(), threading.Event()
+
+    def progress(done: int, total: int) -> None:  # runs in the rebuild's thread
+        computing.set()
+        resume.wait(10)
+
+    db = Database(database_path)
+    await db.open()
+    try:
+        rebuilding = asyncio.create_task(rebuild(db, progress))
+        assert await asyncio.to_thread(computing.wait, 10)
+        await make_article("doc-0", body_markdown=FILLER, status="draft")
+        assert (await client.delete("/v1/admin/articles/doc-3", headers=editor)).status_code == 204
+        await make_article("doc-4", body_markdown=f"neck posture neck posture {FILLER}")
+        await make_article("doc-9", body_markdown=f"shoulder tendon shoulder tendon {FILLER}")
+        resume.set()
+        assert await rebuilding == 8
+    finally:
+        await db.close()
+
+    books = model_bookkeeping(database_path)
+    assert books["kept"] == books["counted"] and books["kept"][0] == 8
+    assert books["df_kept"] == books["df_counted"] and books["orphans"] == 0
+    with sqlite3.connect(database_path) as conn:
+        listed = {row[0] for row in conn.execute("SELECT related_id FROM related_articles")}
+        ids = dict(conn.execute("SELECT slug, id FROM articles").fetchall())
+    assert ids["doc-0"] not in listed and "doc-3" not in ids
+    assert "doc-9" in await slugs(client, "doc-6")
+    assert (await slugs(client, "doc-4"))[0] in {"doc-2", "doc-5", "doc-8"}
+
+
+async def test_lists_from_before_the_model_lose_only_what_changed(
+    client: httpx.AsyncClient, make_article: MakeArticle, database_path: str
+) -> None:
+    """A database migrated to 0005 has lists but no model until a rebuild."""
+    for number in range(4):
+        await make_article(f"doc-{number}", body_markdown=f"knee cartilage {FILLER}")
+    with sqlite3.connect(database_path) as conn:
+        for table in ("related_documents", "related_query_postings", "related_document_postings"):
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("DELETE FROM related_terms")
+        conn.execute("UPDATE related_corpus SET documents = 0, length = 0")
+    before = {f"doc-{n}": await slugs(client, f"doc-{n}") for n in range(1, 4)}
+    await make_article("doc-0", body_markdown="Jaw clicking and temporomandibular joints.")
+    after = {f"doc-{n}": await slugs(client, f"doc-{n}") for n in range(1, 4)}
+    assert after == {k: [s for s in v if s != "doc-0"] for k, v in before.items()}
+    assert all(len(v) == 2 for v in after.values())
