@@ -7,9 +7,8 @@ leaves the schema wholly old or wholly new, and concurrent workers serialise.
 
 from __future__ import annotations
 
+import sqlite3
 from importlib import resources
-
-import aiosqlite
 
 STATEMENT_SEPARATOR = "\n-- ;\n"
 
@@ -39,13 +38,12 @@ def latest_version() -> int:
     return len(load_migrations())
 
 
-async def migrate(conn: aiosqlite.Connection) -> int:
+def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema up to date; returns the number of migrations applied."""
     migrations = load_migrations()
-    await conn.execute("BEGIN IMMEDIATE")
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        rows = await conn.execute_fetchall("PRAGMA user_version")
-        current = int(next(iter(rows))[0])
+        current = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if current > len(migrations):
             raise RuntimeError(
                 f"database schema version {current} is newer than this Byline "
@@ -53,11 +51,11 @@ async def migrate(conn: aiosqlite.Connection) -> int:
             )
         for number, statements in migrations[current:]:
             for statement in statements:
-                await conn.execute(statement)
+                conn.execute(statement)
             # PRAGMA takes no bound parameters; number is an int from our own file names.
-            await conn.execute(f"PRAGMA user_version = {int(number)}")
-        await conn.execute("COMMIT")
+            conn.execute(f"PRAGMA user_version = {int(number)}")
+        conn.execute("COMMIT")
     except BaseException:
-        await conn.execute("ROLLBACK")
+        conn.execute("ROLLBACK")
         raise
     return len(migrations) - current

@@ -243,20 +243,16 @@ def test_sigterm_drains_in_flight_requests_and_exits_0(workdir: Path) -> None:
     assert integrity == "ok", f"{summary} integrity={integrity}"
 
 
-async def test_migration_failing_part_way_leaves_the_old_schema(
+def test_migration_failing_part_way_leaves_the_old_schema(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import aiosqlite
-
     path = tmp_path / "m.db"
-    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn = sqlite3.connect(path, isolation_level=None)
     try:
-        await migrations.migrate(conn)
+        migrations.migrate(conn)
         real = migrations.load_migrations()
-        version_before = (await conn.execute_fetchall("PRAGMA user_version"))[0][0]
-        tables_before = await conn.execute_fetchall(
-            "SELECT name, sql FROM sqlite_master ORDER BY name"
-        )
+        version_before = conn.execute("PRAGMA user_version").fetchall()[0][0]
+        tables_before = conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
         broken = [
             *real,
             (
@@ -272,21 +268,19 @@ async def test_migration_failing_part_way_leaves_the_old_schema(
         ]
         monkeypatch.setattr(migrations, "load_migrations", lambda: broken)
         with pytest.raises(Exception, match="syntax error"):
-            await migrations.migrate(conn)
-        version_after = (await conn.execute_fetchall("PRAGMA user_version"))[0][0]
-        tables_after = await conn.execute_fetchall(
-            "SELECT name, sql FROM sqlite_master ORDER BY name"
-        )
+            migrations.migrate(conn)
+        version_after = conn.execute("PRAGMA user_version").fetchall()[0][0]
+        tables_after = conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
         assert version_after == version_before == len(real)
         assert [tuple(r) for r in tables_after] == [tuple(r) for r in tables_before]
         # And a fresh database with the broken list ends up with no schema at all.
-        fresh = await aiosqlite.connect(tmp_path / "fresh.db", isolation_level=None)
+        fresh = sqlite3.connect(tmp_path / "fresh.db", isolation_level=None)
         try:
             with pytest.raises(Exception, match="syntax error"):
-                await migrations.migrate(fresh)
-            assert (await fresh.execute_fetchall("PRAGMA user_version"))[0][0] == 0
-            assert list(await fresh.execute_fetchall("SELECT name FROM sqlite_master")) == []
+                migrations.migrate(fresh)
+            assert fresh.execute("PRAGMA user_version").fetchall()[0][0] == 0
+            assert fresh.execute("SELECT name FROM sqlite_master").fetchall() == []
         finally:
-            await fresh.close()
+            fresh.close()
     finally:
-        await conn.close()
+        conn.close()
