@@ -30,7 +30,6 @@ from service.services import Services, services
 from service.storage import articles as article_store
 from service.storage import authors as author_store
 from service.storage import related as related_store
-from service.storage.installation import content_version
 
 Limit = Annotated[int, QueryParameter(ge=1, le=100, description="Page size (1-100).")]
 RelatedLimit = Annotated[int, QueryParameter(ge=1, le=10, description="How many (1-10).")]
@@ -55,18 +54,42 @@ async def page_versions(svc: Services, slug: str) -> article_store.PageVersions:
     """The versions keying a published article's page, remembered while nothing commits.
 
     `PRAGMA data_version` moves whenever any connection, in any worker, commits, so
-    the remembered row is used only while it cannot have changed. A published
-    article stays visible as time passes, so only found articles are remembered.
+    the remembered row is used only while it cannot have changed, and until the
+    next scheduled article goes public. A published article stays visible as
+    time passes, so only found articles are remembered.
     """
     data_version = await article_store.data_version(svc.db)
+    now = now_text()
     known = svc.cache.facts.get("page." + slug)
     if known is not None and known[0] == data_version:
-        return known[1]  # type: ignore[return-value]
-    versions = await article_store.public_page_versions(svc.db, slug, now_text())
+        remembered: article_store.PageVersions = known[1]  # type: ignore[assignment]
+        if remembered.next_publication is None or now < remembered.next_publication:
+            return remembered
+    versions = await article_store.public_page_versions(svc.db, slug, now)
     if versions is None:
         raise NotFound("no such article")
     svc.cache.facts["page." + slug] = (data_version, versions)
     return versions
+
+
+def page_key(
+    versions: article_store.PageVersions, parts: frozenset[str], sort: str, limit: int
+) -> str:
+    """The cache key of an article page; the fast path (hot_reads) computes it the same way."""
+    key = f"article.{versions.id}.{versions.version}.{versions.author_version}"
+    if "related" in parts:
+        # A scheduled article going public may join the list: no edit marks that.
+        key += f".r{versions.content_version}.{versions.next_publication}"
+    if "comments" in parts:
+        key += f".c.{sort}.{limit}"
+    return key
+
+
+def comments_key(
+    versions: article_store.PageVersions, sort: str, limit: int, cursor: str | None
+) -> str:
+    """The cache key of a comments list page (the article's version moves with its thread)."""
+    return f"comments.{versions.id}.{versions.version}.{sort}.{limit}.{cursor}"
 
 
 async def related_list(svc: Services, article_id: int, limit: int) -> RelatedList:
@@ -139,11 +162,7 @@ class ArticleController(Controller):
         if sort not in ("oldest", "newest"):
             raise InvalidInput([FieldError("sort", "must be oldest or newest")])
         versions = await page_versions(svc, checked_slug(slug))
-        key = f"article.{versions.id}.{versions.version}.{versions.author_version}"
-        if "related" in parts:
-            key += f".r{versions.content_version}"
-        if "comments" in parts:
-            key += f".c.{sort}.{limit}"
+        key = page_key(versions, parts, sort, limit)
 
         async def build() -> bytes:
             # Read in full only when the page is rebuilt; a change between the two
@@ -170,7 +189,8 @@ class ArticleController(Controller):
     ) -> Response[RelatedList]:
         svc = services(request)
         article = await get_public_article(svc.db, checked_slug(slug))
-        key = f"related.{article.id}.{await content_version(svc.db)}.{limit}"
+        version, next_at = await article_store.public_list_version(svc.db, now_text())
+        key = f"related.{article.id}.{version}.{next_at}.{limit}"
 
         async def build() -> bytes:
             return encode(await related_list(svc, article.id, limit))

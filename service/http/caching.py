@@ -8,8 +8,18 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.enums import MediaType
+from litestar.types import Scope
 
-from service.services import services
+from service.services import Services, services
+
+
+def request_header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a (lower-case) request header, read straight from the scope:
+    cheaper than building Litestar's Headers object for the one header we need."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:
@@ -22,18 +32,27 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == wanted for tag in if_none_match.split(","))
 
 
-async def cached_json(
-    request: Request[Any, Any, Any], version_key: str, build: Callable[[], Awaitable[bytes]]
-) -> Response[bytes]:
-    """Answer 304 if the client has this version, else the encoded body (cached by version)."""
-    svc = services(request)
+def etag_of(svc: Services, version_key: str) -> str:
     etag = svc.cache.etags.get(version_key)
     if etag is None:
         # Hashed: the key carries client-chosen text (cursors, tags) unfit for a header.
         etag = f'W/"{hashlib.blake2b(version_key.encode(), digest_size=12).hexdigest()}"'
         svc.cache.etags[version_key] = etag
-    headers = {"ETag": etag, "Cache-Control": f"public, max-age={svc.settings.public_max_age}"}
-    if etag_matches(request.headers.get("if-none-match"), etag):
+    return etag
+
+
+def cache_headers(etag: str, max_age: int) -> dict[str, str]:
+    return {"ETag": etag, "Cache-Control": f"public, max-age={max_age}"}
+
+
+async def cached_json(
+    request: Request[Any, Any, Any], version_key: str, build: Callable[[], Awaitable[bytes]]
+) -> Response[bytes]:
+    """Answer 304 if the client has this version, else the encoded body (cached by version)."""
+    svc = services(request)
+    etag = etag_of(svc, version_key)
+    headers = cache_headers(etag, svc.settings.public_max_age)
+    if etag_matches(request_header(request.scope, b"if-none-match"), etag):
         return Response(b"", status_code=304, headers=headers)
     body = svc.cache.get(version_key)
     if body is None:

@@ -13,7 +13,7 @@ from service.comments import owner, posting, thread
 from service.content.articles import get_public_article
 from service.errors import FieldError, InvalidInput, NotFound
 from service.fields import is_slug
-from service.http.articles import Limit, checked_slug
+from service.http.articles import Limit, checked_slug, comments_key, page_versions
 from service.http.body import decode_object, require_json
 from service.http.caching import cached_json
 from service.http.clients import client_network
@@ -111,10 +111,12 @@ class CommentController(Controller):
         svc = services(request)
         if sort not in ("oldest", "newest"):
             raise InvalidInput([FieldError("sort", "must be oldest or newest")])
-        article = await get_public_article(svc.db, checked_slug(slug))
-        key = f"comments.{article.id}.{article.version}.{sort}.{limit}.{cursor}"
+        # The small versions row decides; the article itself is read only to rebuild.
+        versions = await page_versions(svc, checked_slug(slug))
+        key = comments_key(versions, sort, limit, cursor)
 
         async def build() -> bytes:
+            article = await get_public_article(svc.db, slug)
             page = await thread.list_thread(
                 svc.db, svc.keys, article, sort=sort, limit=limit, cursor=cursor
             )

@@ -100,6 +100,13 @@ class PageVersions:
     version: int
     author_version: int
     content_version: int
+    # When the next scheduled article goes public (it may join related lists).
+    next_publication: str | None
+
+
+_NEXT_PUBLICATION = (
+    "SELECT min(published_at) FROM articles WHERE status = 'published' AND published_at > :now"
+)
 
 
 async def public_page_versions(q: Queryable, slug: str, now: str) -> PageVersions | None:
@@ -109,12 +116,13 @@ async def public_page_versions(q: Queryable, slug: str, now: str) -> PageVersion
     """
     row = await q.fetch_one(
         "SELECT a.id, a.version, au.version, "
-        "(SELECT value FROM counters WHERE name = 'content_version') "
+        "(SELECT value FROM counters WHERE name = 'content_version'), "
+        f"({_NEXT_PUBLICATION}) "
         "FROM articles a JOIN authors au ON au.id = a.author_id "
         f"WHERE a.slug = :slug AND {PUBLIC_FILTER}",
         {"slug": slug, "now": now},
     )
-    return PageVersions(row[0], row[1], row[2], int(row[3] or 0)) if row else None
+    return PageVersions(row[0], row[1], row[2], int(row[3] or 0), row[4]) if row else None
 
 
 async def data_version(q: Queryable) -> int:
@@ -173,8 +181,7 @@ async def public_list_version(q: Queryable, now: str) -> tuple[int, str | None]:
     """
     row = await q.fetch_one(
         "SELECT (SELECT value FROM counters WHERE name = 'content_version') AS version, "
-        "(SELECT min(published_at) FROM articles "
-        "WHERE status = 'published' AND published_at > :now) AS next_at",
+        f"({_NEXT_PUBLICATION}) AS next_at",
         {"now": now},
     )
     if row is None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
+import service.clock
 from tests.helpers import MakeArticle
 
 FILLER = "Patients often ask about recovery, posture, sleep and daily activity."
@@ -128,3 +131,24 @@ async def test_rebuild_gives_the_same_lists_on_a_settled_corpus(
     with sqlite3.connect(database_path) as conn:
         (count,) = conn.execute("SELECT count(*) FROM related_documents").fetchone()
     assert count == 8
+
+
+async def test_a_scheduled_article_joins_cached_lists_when_its_time_comes(
+    client: httpx.AsyncClient, make_article: MakeArticle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    body = "Plantar fasciitis, heel pain and calf stretching. " + FILLER
+    await make_article("heel-a", body_markdown=body)
+    await make_article(
+        "heel-b", body_markdown=body, published_at=due.strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    page_url = "/v1/articles/heel-a?include=related"
+    for _ in range(2):  # the second answer comes from the cache
+        assert await slugs(client, "heel-a") == []
+        assert (await client.get(page_url)).json()["related"]["items"] == []
+
+    monkeypatch.setattr(service.clock, "utc_now", lambda: due + timedelta(seconds=1))
+
+    assert await slugs(client, "heel-a") == ["heel-b"]
+    page = (await client.get(page_url)).json()
+    assert [item["slug"] for item in page["related"]["items"]] == ["heel-b"]
