@@ -9,13 +9,13 @@ savepoint (writer.py). Other processes serialise on SQLite's own lock
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
+
+import aiosqlite
 
 from service.errors import StorageUnavailable
 from service.storage.migrations import migrate
@@ -37,57 +37,60 @@ class Queryable(Protocol):
 class Transaction:
     """Statements inside one write (its savepoint in the open batch transaction).
 
-    Statements run inline: the writer holds SQLite's write lock, so none of them
-    waits for another connection (see writer.py). Bulk statements go to the
-    writer's thread, so a big import or rebuild leaves the loop free for reads.
+    Each statement is one hop to the writer connection's thread (aiosqlite), so
+    the event loop serves reads while it runs.
     """
 
-    def __init__(self, conn: sqlite3.Connection, writer: GroupWriter) -> None:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
-        self._writer = writer
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return self._conn.execute(sql, params).fetchall()
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        return self._conn.execute(sql, params).fetchone()  # type: ignore[no-any-return]
+        rows = await self._conn.execute_fetchall(sql, params)
+        return next(iter(rows), None)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """Runs one statement; returns the rows it changed, not counting triggers."""
-        return self._conn.execute(sql, params).rowcount
+        """Runs one statement; returns the rows it changed, not counting triggers.
+
+        One thread hop: the cursor is left to the garbage collector rather than
+        closed with a second hop (sqlite3 cursors hold no locks once stepped).
+        """
+        cursor = await self._conn.execute(sql, params)
+        return int(cursor.rowcount)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
-        """Runs an INSERT; returns the new rowid."""
-        return self._conn.execute(sql, params).lastrowid or 0
+        """Runs an INSERT; returns the new rowid (one hop, as `execute`)."""
+        cursor = await self._conn.execute(sql, params)
+        return int(cursor.lastrowid or 0)
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._writer.in_thread(self._conn.executemany, sql, rows)
+        await self._conn.executemany(sql, rows)
 
 
-def _connect_writer(path: str, pragmas: Iterable[str]) -> sqlite3.Connection:
-    """The writer connection, migrated; run in the writer's thread."""
-    conn = sqlite3.connect(
-        path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
-    )
+async def _connect_writer(path: str, pragmas: Iterable[str]) -> aiosqlite.Connection:
+    """The writer connection, migrated."""
+    conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
     try:
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        migrate(conn)
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = FULL")
+        await conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await migrate(conn)
         for pragma in pragmas:
-            conn.execute(f"PRAGMA {pragma}")
+            await conn.execute(f"PRAGMA {pragma}")
     except BaseException:
-        conn.close()
+        await conn.close()
         raise
     return conn
 
 
-def _close_writer(conn: sqlite3.Connection) -> None:
+async def _close_writer(conn: aiosqlite.Connection) -> None:
     with contextlib.suppress(sqlite3.Error):  # closing matters more than statistics
-        conn.execute("PRAGMA optimize")
-    conn.close()
+        await conn.execute("PRAGMA optimize")
+    await conn.close()
 
 
 def _is_unavailable(exc: sqlite3.Error) -> bool:
@@ -150,8 +153,7 @@ class Database:
         (e.g. `max_page_count = N` to make the disk "full")."""
         self.path = path
         self._writer_pragmas = tuple(writer_pragmas)
-        self._thread: ThreadPoolExecutor | None = None
-        self._writer_conn: sqlite3.Connection | None = None
+        self._writer_conn: aiosqlite.Connection | None = None
         self._writer: GroupWriter | None = None
         self._reader: sqlite3.Connection | None = None
         self._spare_readers: list[sqlite3.Connection] = []
@@ -159,12 +161,8 @@ class Database:
 
     async def open(self) -> None:
         try:
-            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="byline-writer")
-            loop = asyncio.get_running_loop()
-            self._writer_conn = await loop.run_in_executor(
-                self._thread, _connect_writer, self.path, self._writer_pragmas
-            )
-            self._writer = GroupWriter(self._writer_conn, self._thread)
+            self._writer_conn = await _connect_writer(self.path, self._writer_pragmas)
+            self._writer = GroupWriter(self._writer_conn)
             self._writer.start()
             self._reader = self._new_reader()
         except BaseException:
@@ -186,13 +184,8 @@ class Database:
             await self._writer.stop()
             self._writer = None
         if self._writer_conn is not None:
-            await asyncio.get_running_loop().run_in_executor(
-                self._thread, _close_writer, self._writer_conn
-            )
+            await _close_writer(self._writer_conn)
             self._writer_conn = None
-        if self._thread is not None:
-            self._thread.shutdown()
-            self._thread = None
 
     @property
     def waiting_writes(self) -> int:
@@ -205,7 +198,7 @@ class Database:
         this returns; rolled back alone on any error in its body."""
         assert self._writer is not None, "database is not open"
         async with storage_errors(), self._writer.job() as conn:
-            yield Transaction(conn, self._writer)
+            yield Transaction(conn)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[InlineReader]:

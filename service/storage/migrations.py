@@ -7,8 +7,9 @@ leaves the schema wholly old or wholly new, and concurrent workers serialise.
 
 from __future__ import annotations
 
-import sqlite3
 from importlib import resources
+
+import aiosqlite
 
 STATEMENT_SEPARATOR = "\n-- ;\n"
 
@@ -38,12 +39,13 @@ def latest_version() -> int:
     return len(load_migrations())
 
 
-def migrate(conn: sqlite3.Connection) -> int:
+async def migrate(conn: aiosqlite.Connection) -> int:
     """Bring the schema up to date; returns the number of migrations applied."""
     migrations = load_migrations()
-    conn.execute("BEGIN IMMEDIATE")
+    await conn.execute("BEGIN IMMEDIATE")
     try:
-        current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        rows = await conn.execute_fetchall("PRAGMA user_version")
+        current = int(next(iter(rows))[0])
         if current > len(migrations):
             raise RuntimeError(
                 f"database schema version {current} is newer than this Byline "
@@ -51,11 +53,11 @@ def migrate(conn: sqlite3.Connection) -> int:
             )
         for number, statements in migrations[current:]:
             for statement in statements:
-                conn.execute(statement)
+                await conn.execute(statement)
             # PRAGMA takes no bound parameters; number is an int from our own file names.
-            conn.execute(f"PRAGMA user_version = {int(number)}")
-        conn.execute("COMMIT")
+            await conn.execute(f"PRAGMA user_version = {int(number)}")
+        await conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        await conn.execute("ROLLBACK")
         raise
     return len(migrations) - current

@@ -1,9 +1,9 @@
 """Group commit: the writes that queue up while one commit is on disk share the next.
 
-One connection takes every write of this process. A writer task opens a
-`BEGIN IMMEDIATE` transaction, hands it to each waiting write in turn (a *job*),
-commits once, and only then lets the jobs answer: one fsync for the whole batch,
-and an acknowledgement never goes out before its commit is durable.
+One aiosqlite connection takes every write of this process. A writer task opens
+a `BEGIN IMMEDIATE` transaction, hands it to each waiting write in turn (a
+*job*), commits once, and only then lets the jobs answer: one fsync for the
+whole batch, and an acknowledgement never goes out before its commit is durable.
 
 Each job runs inside its own SAVEPOINT: a job that fails is rolled back alone and
 the others commit; later jobs see the rows of earlier ones, so rules such as the
@@ -11,11 +11,12 @@ duplicate check hold within a batch as between batches. If SQLite rolls back the
 whole transaction under a job (disk full, I/O error), or the commit fails, every
 job of the batch is told the database is unavailable; none was acknowledged.
 
-A job's statements run inline on the event loop: the writer already holds
-SQLite's write lock, so a statement never waits for another connection and costs
-microseconds, less than a trip to a thread. Only what can wait (BEGIN on a lock
-another process holds, COMMIT on fsync, bulk statements) goes to the writer's own
-thread, and the loop serves reads meanwhile.
+Every statement goes through aiosqlite's thread, one hop each, and the event
+loop serves reads meanwhile. The transaction statements (BEGIN, SAVEPOINT,
+RELEASE, ROLLBACK TO, COMMIT) are issued by the writer task alone, never by a
+job, so a job cancelled mid-statement cannot leave its savepoint half undone:
+aiosqlite runs statements in the order they were queued, so the writer's
+`ROLLBACK TO` always runs after the last statement the job had sent.
 """
 
 from __future__ import annotations
@@ -23,14 +24,12 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from typing import TypeVar
+
+import aiosqlite
 
 from service.errors import StorageUnavailable
-
-T = TypeVar("T")
 
 
 class _Batch:
@@ -47,16 +46,17 @@ class _Job:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.turn: asyncio.Future[_Batch] = loop.create_future()
         self.done: asyncio.Future[None] = loop.create_future()
+        self.failed: BaseException | None = None
 
-    def finish(self) -> None:
+    def finish(self, failed: BaseException | None = None) -> None:
         if not self.done.done():
+            self.failed = failed
             self.done.set_result(None)
 
 
 class GroupWriter:
-    def __init__(self, conn: sqlite3.Connection, thread: ThreadPoolExecutor) -> None:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
-        self._thread = thread
         self._queue: deque[_Job] = deque()
         self._wake = asyncio.Event()
         self._closing = False
@@ -78,13 +78,8 @@ class GroupWriter:
             await self._task
             self._task = None
 
-    async def in_thread(self, fn: Callable[..., T], *args: object) -> T:
-        """Runs `fn` in the writer's thread (the connection is never used by two at once:
-        only the holder of the turn, or the writer task between turns, calls this)."""
-        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
-
     @asynccontextmanager
-    async def job(self) -> AsyncIterator[sqlite3.Connection]:
+    async def job(self) -> AsyncIterator[aiosqlite.Connection]:
         """The connection inside this write's savepoint, once it is this write's turn.
 
         Returns (or re-raises the body's error) only after the batch has committed.
@@ -99,41 +94,21 @@ class GroupWriter:
         except asyncio.CancelledError:
             job.finish()  # if the turn had just been given, give it back unused
             raise
-        failed: BaseException | None = None
         try:
-            self._conn.execute("SAVEPOINT job")
-            try:
-                yield self._conn
-            except BaseException as exc:
-                failed = exc
-                self._undo(batch)
-            else:
-                self._conn.execute("RELEASE job")
-        except sqlite3.Error as exc:  # SAVEPOINT or RELEASE itself failed
-            failed = failed or exc
-            self._undo(batch)
+            yield self._conn
+        except BaseException as exc:
+            job.finish(exc)  # the writer task rolls it back
+            if isinstance(exc, asyncio.CancelledError):
+                raise
         finally:
             job.finish()
-        if isinstance(failed, asyncio.CancelledError):
-            raise failed
         # Even a refused write waits for the batch: its answer may rest on rows of
         # earlier jobs, and no answer should reveal what might never be committed.
         lost = await asyncio.shield(batch.outcome)
-        if failed is not None:
-            raise failed
+        if job.failed is not None:
+            raise job.failed
         if lost is not None:
             raise StorageUnavailable() from lost
-
-    def _undo(self, batch: _Batch) -> None:
-        """Rolls the failed job back to its savepoint, or notes that the batch is lost."""
-        if not self._conn.in_transaction:  # SQLite rolled the whole transaction back
-            batch.lost = batch.lost or sqlite3.OperationalError("transaction rolled back")
-            return
-        try:
-            self._conn.execute("ROLLBACK TO job")
-            self._conn.execute("RELEASE job")
-        except sqlite3.Error as exc:
-            batch.lost = batch.lost or exc
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -144,7 +119,7 @@ class GroupWriter:
                 self._wake.clear()
                 await self._wake.wait()
             try:
-                await self.in_thread(self._conn.execute, "BEGIN IMMEDIATE")
+                await self._conn.execute("BEGIN IMMEDIATE")
             except Exception as exc:
                 self._refuse_waiting(exc)
                 continue
@@ -153,7 +128,7 @@ class GroupWriter:
             if batch.lost is None:
                 batch.lost = await self._commit()
             else:
-                self._rollback()
+                await self._rollback()
             batch.outcome.set_result(batch.lost)
 
     async def _give_turns(self, batch: _Batch) -> None:
@@ -171,24 +146,52 @@ class GroupWriter:
             job = self._queue.popleft()
             if job.turn.done():  # cancelled while waiting
                 continue
+            try:
+                await self._conn.execute("SAVEPOINT job")
+            except sqlite3.Error as exc:
+                batch.lost = exc
+                job.turn.set_exception(_unavailable(exc))
+                return
+            if job.turn.done():  # cancelled during the SAVEPOINT: an empty one
+                await self._release(batch)
+                continue
             job.turn.set_result(batch)
             await asyncio.shield(job.done)
+            if job.failed is None:
+                await self._release(batch)
+            else:
+                await self._undo(batch)
+
+    async def _release(self, batch: _Batch) -> None:
+        try:
+            await self._conn.execute("RELEASE job")
+        except sqlite3.Error as exc:  # the whole transaction went under the job
+            batch.lost = exc
+
+    async def _undo(self, batch: _Batch) -> None:
+        """Rolls the failed job back to its savepoint, or notes that the batch is lost."""
+        try:
+            # Fails ("no such savepoint") if SQLite rolled the whole transaction back.
+            await self._conn.execute("ROLLBACK TO job")
+            await self._conn.execute("RELEASE job")
+        except sqlite3.Error as exc:
+            batch.lost = exc
 
     async def _commit(self) -> Exception | None:
         try:
-            await self.in_thread(self._conn.execute, "COMMIT")
+            await self._conn.execute("COMMIT")
         except Exception as exc:
             # A failed COMMIT leaves the transaction open: end it, so the writer
             # never stays mid-transaction.
-            self._rollback()
+            await self._rollback()
             return exc
         return None
 
-    def _rollback(self) -> None:
+    async def _rollback(self) -> None:
         """Ends what is left of a lost batch (a WAL rollback only drops pages: no I/O)."""
         if self._conn.in_transaction:
             with suppress(sqlite3.Error):
-                self._conn.execute("ROLLBACK")
+                await self._conn.execute("ROLLBACK")
 
     def _refuse_waiting(self, exc: Exception) -> None:
         """BEGIN failed (locked past the busy timeout, unreadable file): every write

@@ -243,16 +243,20 @@ def test_sigterm_drains_in_flight_requests_and_exits_0(workdir: Path) -> None:
     assert integrity == "ok", f"{summary} integrity={integrity}"
 
 
-def test_migration_failing_part_way_leaves_the_old_schema(
+async def test_migration_failing_part_way_leaves_the_old_schema(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import aiosqlite
+
     path = tmp_path / "m.db"
-    conn = sqlite3.connect(path, isolation_level=None)
+    conn = await aiosqlite.connect(path, isolation_level=None)
     try:
-        migrations.migrate(conn)
+        await migrations.migrate(conn)
         real = migrations.load_migrations()
-        version_before = conn.execute("PRAGMA user_version").fetchall()[0][0]
-        tables_before = conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
+        version_before = (await conn.execute_fetchall("PRAGMA user_version"))[0][0]
+        tables_before = await conn.execute_fetchall(
+            "SELECT name, sql FROM sqlite_master ORDER BY name"
+        )
         broken = [
             *real,
             (
@@ -268,19 +272,21 @@ def test_migration_failing_part_way_leaves_the_old_schema(
         ]
         monkeypatch.setattr(migrations, "load_migrations", lambda: broken)
         with pytest.raises(Exception, match="syntax error"):
-            migrations.migrate(conn)
-        version_after = conn.execute("PRAGMA user_version").fetchall()[0][0]
-        tables_after = conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name").fetchall()
+            await migrations.migrate(conn)
+        version_after = (await conn.execute_fetchall("PRAGMA user_version"))[0][0]
+        tables_after = await conn.execute_fetchall(
+            "SELECT name, sql FROM sqlite_master ORDER BY name"
+        )
         assert version_after == version_before == len(real)
         assert [tuple(r) for r in tables_after] == [tuple(r) for r in tables_before]
         # And a fresh database with the broken list ends up with no schema at all.
-        fresh = sqlite3.connect(tmp_path / "fresh.db", isolation_level=None)
+        fresh = await aiosqlite.connect(tmp_path / "fresh.db", isolation_level=None)
         try:
             with pytest.raises(Exception, match="syntax error"):
-                migrations.migrate(fresh)
-            assert fresh.execute("PRAGMA user_version").fetchall()[0][0] == 0
-            assert fresh.execute("SELECT name FROM sqlite_master").fetchall() == []
+                await migrations.migrate(fresh)
+            assert (await fresh.execute_fetchall("PRAGMA user_version"))[0][0] == 0
+            assert list(await fresh.execute_fetchall("SELECT name FROM sqlite_master")) == []
         finally:
-            fresh.close()
+            await fresh.close()
     finally:
-        conn.close()
+        await conn.close()
