@@ -5,11 +5,12 @@ a `BEGIN IMMEDIATE` transaction, hands it to each waiting write in turn (a
 *job*), commits once, and only then lets the jobs answer: one fsync for the
 whole batch, and an acknowledgement never goes out before its commit is durable.
 
-Each job runs inside its own SAVEPOINT: a job that fails is rolled back alone and
-the others commit; later jobs see the rows of earlier ones, so rules such as the
-duplicate check hold within a batch as between batches. If SQLite rolls back the
-whole transaction under a job (disk full, I/O error), or the commit fails, every
-job of the batch is told the database is unavailable; none was acknowledged.
+Each job runs inside its own SAVEPOINT (all but the first; see `_give_turns`):
+a job that fails is rolled back alone and the others commit; later jobs see the
+rows of earlier ones, so rules such as the duplicate check hold within a batch
+as between batches. If SQLite rolls back the whole transaction under a job (disk
+full, I/O error), or the commit fails, every job of the batch is told the
+database is unavailable; none was acknowledged.
 
 Every statement goes through aiosqlite's thread, one hop each, and the event
 loop serves reads meanwhile. The transaction statements (BEGIN, SAVEPOINT,
@@ -38,6 +39,7 @@ class _Batch:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.outcome: asyncio.Future[Exception | None] = loop.create_future()
         self.lost: Exception | None = None
+        self.ended = False  # its only job failed and took the transaction with it
 
 
 class _Job:
@@ -125,7 +127,9 @@ class GroupWriter:
                 continue
             batch = _Batch(loop)
             await self._give_turns(batch)
-            if batch.lost is None:
+            if batch.ended:
+                pass
+            elif batch.lost is None:
                 batch.lost = await self._commit()
             else:
                 await self._rollback()
@@ -137,7 +141,15 @@ class GroupWriter:
         Once the queue is empty the loop gets one more round before the commit:
         requests it had ready that were about to write join this batch rather
         than wait for the next fsync (a round costs microseconds; a commit, an fsync).
+
+        Savepoints cost a hop each, so the batch spends as few as it can: the
+        first job needs none (if it fails, the whole transaction is rolled back,
+        nothing else is in it yet, and the writes queued behind it start a new
+        one), and a job that succeeds leaves its savepoint open rather than
+        releasing it: the next job's savepoint nests inside, `ROLLBACK TO job`
+        goes back to the innermost one of that name, and COMMIT ends them all.
         """
+        first = True
         while batch.lost is None:
             if not self._queue:
                 await asyncio.sleep(0)
@@ -146,34 +158,37 @@ class GroupWriter:
             job = self._queue.popleft()
             if job.turn.done():  # cancelled while waiting
                 continue
-            try:
-                await self._conn.execute("SAVEPOINT job")
-            except sqlite3.Error as exc:
-                batch.lost = exc
-                job.turn.set_exception(_unavailable(exc))
-                return
-            if job.turn.done():  # cancelled during the SAVEPOINT: an empty one
-                await self._release(batch)
-                continue
+            if not first:
+                try:
+                    await self._conn.execute("SAVEPOINT job")
+                except sqlite3.Error as exc:
+                    batch.lost = exc
+                    job.turn.set_exception(_unavailable(exc))
+                    return
+                if job.turn.done():  # cancelled during the SAVEPOINT: an empty one
+                    continue
             job.turn.set_result(batch)
             await asyncio.shield(job.done)
-            if job.failed is None:
-                await self._release(batch)
-            else:
+            if job.failed is not None:
+                if first:
+                    # Not `_rollback()`: a cancelled job may still have a statement
+                    # in the thread, so ask SQLite in order, not `in_transaction` now.
+                    with suppress(sqlite3.Error):  # "no transaction is active"
+                        await self._conn.execute("ROLLBACK")
+                    batch.ended = True
+                    return
                 await self._undo(batch)
-
-    async def _release(self, batch: _Batch) -> None:
-        try:
-            await self._conn.execute("RELEASE job")
-        except sqlite3.Error as exc:  # the whole transaction went under the job
-            batch.lost = exc
+            elif not self._conn.in_transaction:
+                # SQLite rolled the whole transaction back under a job that then
+                # carried on; without this, the next SAVEPOINT would open a new one.
+                batch.lost = sqlite3.OperationalError("transaction rolled back")
+            first = False
 
     async def _undo(self, batch: _Batch) -> None:
         """Rolls the failed job back to its savepoint, or notes that the batch is lost."""
         try:
             # Fails ("no such savepoint") if SQLite rolled the whole transaction back.
             await self._conn.execute("ROLLBACK TO job")
-            await self._conn.execute("RELEASE job")
         except sqlite3.Error as exc:
             batch.lost = exc
 

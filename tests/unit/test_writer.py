@@ -114,3 +114,74 @@ async def test_closing_commits_the_writes_already_queued(tmp_path: Path) -> None
     await db.close()
     assert sorted([await t for t in tasks]) == [1, 2, 3, 4, 5]
     assert stored(db) == {"0", "1", "2", "3", "4"}
+
+
+async def test_the_first_write_of_a_batch_failing_leaves_the_writes_behind_it_to_commit(
+    db: Database,
+) -> None:
+    # The first write of a batch has no savepoint of its own: its failure rolls
+    # the transaction back, and the writes queued behind it start the next one.
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with db.write() as tx:
+            await tx.execute("INSERT INTO notes (text) VALUES ('a')")
+            entered.set()
+            await release.wait()
+            raise ValueError("refused")
+
+    a = asyncio.create_task(first())
+    await entered.wait()
+    b = asyncio.create_task(note(db, "b"))
+    c = asyncio.create_task(note(db, "c"))
+    async with asyncio.timeout(10):
+        while db.waiting_writes < 2:  # noqa: ASYNC110  # a count, not an event
+            await asyncio.sleep(0.001)
+    release.set()
+    with pytest.raises(ValueError, match="refused"):
+        await a
+    assert [await b, await c] == [1, 2]
+    assert stored(db) == {"b", "c"}
+
+
+async def test_a_write_that_carries_on_after_losing_the_transaction_is_not_acknowledged(
+    db: Database,
+) -> None:
+    async def carry_on() -> None:
+        async with db.write() as tx:
+            await tx.execute("INSERT INTO notes (text) VALUES ('a')")
+            await tx.execute("ROLLBACK")  # as SQLite does by itself on some I/O errors
+
+    async with one_batch(db, writes=2):
+        a = asyncio.create_task(carry_on())
+        b = asyncio.create_task(note(db, "b"))
+    with pytest.raises(StorageUnavailable):
+        await a
+    assert await b == 1  # the next batch
+    assert stored(db) == {"b"}
+
+
+async def test_a_write_cancelled_during_its_turn_is_rolled_back_alone(db: Database) -> None:
+    started = asyncio.Event()
+
+    async def stalled() -> None:
+        async with db.write() as tx:
+            await tx.execute("INSERT INTO notes (text) VALUES ('b')")
+            started.set()
+            await asyncio.Event().wait()
+
+    async def cancel_once_started(task: asyncio.Task[None]) -> None:
+        await started.wait()
+        task.cancel()
+
+    async with one_batch(db, writes=3):
+        a = asyncio.create_task(note(db, "a"))
+        b = asyncio.create_task(stalled())
+        c = asyncio.create_task(note(db, "c"))
+        canceller = asyncio.create_task(cancel_once_started(b))
+    await canceller
+    assert await a == 1
+    with pytest.raises(asyncio.CancelledError):
+        await b
+    assert await c == 2
+    assert stored(db) == {"a", "c"}
