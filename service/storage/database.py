@@ -1,13 +1,14 @@
-"""The SQLite connections: one writer behind a lock, a few read-only readers.
+"""The SQLite connections: one writer with group commit, a few read-only readers.
 
 Every connection gets the same PRAGMAs (foreign keys and synchronous are per
-connection). Writes go through `write()`, one `BEGIN IMMEDIATE` transaction at a
-time per process; other processes serialise on SQLite's own lock (busy_timeout).
+connection). Writes go through `write()`; the writes that arrive while one
+commit is on disk share the next `BEGIN IMMEDIATE` transaction, each in its own
+savepoint (writer.py). Other processes serialise on SQLite's own lock
+(busy_timeout).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -18,6 +19,7 @@ import aiosqlite
 
 from service.errors import StorageUnavailable
 from service.storage.migrations import migrate
+from service.storage.writer import GroupWriter
 
 Params = Mapping[str, Any] | tuple[Any, ...]
 BUSY_TIMEOUT_SECONDS = 5.0
@@ -33,7 +35,11 @@ class Queryable(Protocol):
 
 
 class Transaction:
-    """Statements inside one open transaction on one connection."""
+    """Statements inside one write (its savepoint in the open batch transaction).
+
+    Each statement is one hop to the writer connection's thread (aiosqlite), so
+    the event loop serves reads while it runs.
+    """
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
@@ -55,23 +61,36 @@ class Transaction:
         return int(cursor.rowcount)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
-        """Runs an INSERT; returns the new rowid."""
-        rowid = (await self._conn.execute_insert(sql, params) or (0,))[0]
-        return int(rowid)
+        """Runs an INSERT; returns the new rowid (one hop, as `execute`)."""
+        cursor = await self._conn.execute(sql, params)
+        return int(cursor.lastrowid or 0)
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
         await self._conn.executemany(sql, rows)
 
 
-async def _connect(path: str, *, read_only: bool) -> aiosqlite.Connection:
+async def _connect_writer(path: str, pragmas: Iterable[str]) -> aiosqlite.Connection:
+    """The writer connection, migrated."""
     conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
-    conn.row_factory = sqlite3.Row
-    await conn.execute("PRAGMA foreign_keys = ON")
-    await conn.execute("PRAGMA synchronous = FULL")
-    await conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-    if read_only:
-        await conn.execute("PRAGMA query_only = ON")
+    try:
+        conn.row_factory = sqlite3.Row
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA synchronous = FULL")
+        await conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await migrate(conn)
+        for pragma in pragmas:
+            await conn.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        await conn.close()
+        raise
     return conn
+
+
+async def _close_writer(conn: aiosqlite.Connection) -> None:
+    with contextlib.suppress(sqlite3.Error):  # closing matters more than statistics
+        await conn.execute("PRAGMA optimize")
+    await conn.close()
 
 
 def _is_unavailable(exc: sqlite3.Error) -> bool:
@@ -134,19 +153,17 @@ class Database:
         (e.g. `max_page_count = N` to make the disk "full")."""
         self.path = path
         self._writer_pragmas = tuple(writer_pragmas)
-        self._writer: aiosqlite.Connection | None = None
+        self._writer_conn: aiosqlite.Connection | None = None
+        self._writer: GroupWriter | None = None
         self._reader: sqlite3.Connection | None = None
         self._spare_readers: list[sqlite3.Connection] = []
         self._all_readers: list[sqlite3.Connection] = []
-        self._write_lock = asyncio.Lock()
 
     async def open(self) -> None:
         try:
-            self._writer = await _connect(self.path, read_only=False)
-            await self._writer.execute("PRAGMA journal_mode = WAL")
-            await migrate(self._writer)
-            for pragma in self._writer_pragmas:
-                await self._writer.execute(f"PRAGMA {pragma}")
+            self._writer_conn = await _connect_writer(self.path, self._writer_pragmas)
+            self._writer = GroupWriter(self._writer_conn)
+            self._writer.start()
             self._reader = self._new_reader()
         except BaseException:
             await self.close()
@@ -164,30 +181,24 @@ class Database:
         self._spare_readers.clear()
         self._reader = None
         if self._writer is not None:
-            with contextlib.suppress(sqlite3.Error):  # closing matters more than statistics
-                await self._writer.execute("PRAGMA optimize")
-            await self._writer.close()
+            await self._writer.stop()
             self._writer = None
+        if self._writer_conn is not None:
+            await _close_writer(self._writer_conn)
+            self._writer_conn = None
+
+    @property
+    def waiting_writes(self) -> int:
+        """Writes queued for the next batch (see writer.py)."""
+        return self._writer.waiting if self._writer is not None else 0
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Transaction]:
-        """One write transaction; commits on success, rolls back on any error."""
+        """One write: committed (together with the writes queued beside it) before
+        this returns; rolled back alone on any error in its body."""
         assert self._writer is not None, "database is not open"
-        async with self._write_lock, storage_errors():
-            conn = self._writer
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield Transaction(conn)
-                await conn.execute("COMMIT")
-            except BaseException:
-                # SQLite may already have rolled back by itself (SQLITE_FULL, I/O
-                # errors), and a failed COMMIT leaves the transaction open: end it
-                # either way, so the writer never stays mid-transaction, and let
-                # the original error through.
-                if conn.in_transaction:
-                    with contextlib.suppress(sqlite3.Error):
-                        await conn.execute("ROLLBACK")
-                raise
+        async with storage_errors(), self._writer.job() as conn:
+            yield Transaction(conn)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[InlineReader]:

@@ -36,6 +36,7 @@ class Site:
     client: httpx.AsyncClient
     db_path: str
     admin_token: str
+    db: Database  # the app's own, for tests that line writes up in one batch
 
     async def author(self, slug: str = "ada") -> None:
         answer = await self.client.put(
@@ -132,7 +133,7 @@ async def open_site(
         token = await admin_token(db_path)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            site = Site(client=client, db_path=db_path, admin_token=token)
+            site = Site(client=client, db_path=db_path, admin_token=token, db=app.state.services.db)
             await site.author()
             if article:
                 await site.article()
