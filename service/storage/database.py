@@ -44,11 +44,21 @@ class Transaction:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
+    def _still_open(self) -> aiosqlite.Connection:
+        """The connection, unless SQLite has rolled the batch back (disk full, I/O).
+
+        Then the connection is in autocommit mode: a further statement would be
+        committed on its own, half a write, while the write is answered 503.
+        """
+        if not self._conn.in_transaction:
+            raise StorageUnavailable()
+        return self._conn
+
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return list(await self._conn.execute_fetchall(sql, params))
+        return list(await self._still_open().execute_fetchall(sql, params))
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        rows = await self._conn.execute_fetchall(sql, params)
+        rows = await self._still_open().execute_fetchall(sql, params)
         return next(iter(rows), None)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
@@ -57,16 +67,16 @@ class Transaction:
         One thread hop: the cursor is left to the garbage collector rather than
         closed with a second hop (sqlite3 cursors hold no locks once stepped).
         """
-        cursor = await self._conn.execute(sql, params)
+        cursor = await self._still_open().execute(sql, params)
         return int(cursor.rowcount)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
         """Runs an INSERT; returns the new rowid (one hop, as `execute`)."""
-        cursor = await self._conn.execute(sql, params)
+        cursor = await self._still_open().execute(sql, params)
         return int(cursor.lastrowid or 0)
 
     async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+        await self._still_open().executemany(sql, rows)
 
 
 async def _connect_writer(path: str, pragmas: Iterable[str]) -> aiosqlite.Connection:

@@ -12,12 +12,19 @@ as between batches. If SQLite rolls back the whole transaction under a job (disk
 full, I/O error), or the commit fails, every job of the batch is told the
 database is unavailable; none was acknowledged.
 
+A batch takes at most `MAX_BATCH` writes, so under a steady stream of writes
+commits (and acknowledgements) still come every few milliseconds.
+
 Every statement goes through aiosqlite's thread, one hop each, and the event
 loop serves reads meanwhile. The transaction statements (BEGIN, SAVEPOINT,
-RELEASE, ROLLBACK TO, COMMIT) are issued by the writer task alone, never by a
-job, so a job cancelled mid-statement cannot leave its savepoint half undone:
-aiosqlite runs statements in the order they were queued, so the writer's
-`ROLLBACK TO` always runs after the last statement the job had sent.
+ROLLBACK TO, COMMIT) are issued by the writer task alone, never by a job, so a
+job cancelled mid-statement cannot leave its savepoint half undone: aiosqlite
+runs statements in the order they were queued, so the writer's `ROLLBACK TO`
+always runs after the last statement the job had sent.
+
+A write cancelled after its block ended but before the commit still commits;
+its caller sees the cancellation, not the acknowledgement. A COMMIT that fails
+(an I/O error) is answered 503 although SQLite may have made it durable.
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from contextlib import asynccontextmanager, suppress
 import aiosqlite
 
 from service.errors import StorageUnavailable
+
+MAX_BATCH = 64
 
 
 class _Batch:
@@ -77,7 +86,8 @@ class GroupWriter:
         self._closing = True
         self._wake.set()
         if self._task is not None:
-            await self._task
+            # Shielded: a cancelled close must not cut the writer off mid-batch.
+            await asyncio.shield(self._task)
             self._task = None
 
     @asynccontextmanager
@@ -86,8 +96,8 @@ class GroupWriter:
 
         Returns (or re-raises the body's error) only after the batch has committed.
         """
-        if self._closing or self._task is None:
-            raise RuntimeError("the database is closed")
+        if self._closing or self._task is None or self._task.done():
+            raise StorageUnavailable()
         job = _Job(asyncio.get_running_loop())
         self._queue.append(job)
         self._wake.set()
@@ -113,19 +123,33 @@ class GroupWriter:
             raise StorageUnavailable() from lost
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            while not self._queue:
-                if self._closing:
-                    return
-                self._wake.clear()
-                await self._wake.wait()
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-            except Exception as exc:
-                self._refuse_waiting(exc)
-                continue
-            batch = _Batch(loop)
+        try:
+            while True:
+                while not self._queue:
+                    if self._closing:
+                        return
+                    self._wake.clear()
+                    await self._wake.wait()
+                await self._one_batch()
+        finally:
+            # However the writer ends, no write is left waiting for a turn.
+            self._refuse_waiting(sqlite3.OperationalError("the writer has stopped"))
+
+    async def _one_batch(self) -> None:
+        if self._conn.in_transaction:
+            # A ROLLBACK that failed earlier left a transaction open: end it, or
+            # every BEGIN from now on would fail.
+            await self._rollback()
+        try:
+            await self._conn.execute("BEGIN IMMEDIATE")
+        except Exception as exc:
+            self._refuse_waiting(exc)
+            return
+        batch = _Batch(asyncio.get_running_loop())
+        # Stays an error unless the batch ends normally: if the writer task is
+        # cancelled mid-batch, nobody may take that for a commit.
+        outcome: Exception | None = sqlite3.OperationalError("the writer stopped mid-batch")
+        try:
             await self._give_turns(batch)
             if batch.ended:
                 pass
@@ -133,7 +157,12 @@ class GroupWriter:
                 batch.lost = await self._commit()
             else:
                 await self._rollback()
-            batch.outcome.set_result(batch.lost)
+            outcome = batch.lost
+        except Exception as exc:  # a bug or an aiosqlite failure: lose this batch only
+            outcome = exc
+            await self._rollback()
+        finally:
+            batch.outcome.set_result(outcome)
 
     async def _give_turns(self, batch: _Batch) -> None:
         """Every write queued so far, and those that queue meanwhile, joins this batch.
@@ -150,7 +179,8 @@ class GroupWriter:
         goes back to the innermost one of that name, and COMMIT ends them all.
         """
         first = True
-        while batch.lost is None:
+        given = 0
+        while batch.lost is None and given < MAX_BATCH:
             if not self._queue:
                 await asyncio.sleep(0)
                 if not self._queue:
@@ -163,11 +193,13 @@ class GroupWriter:
                     await self._conn.execute("SAVEPOINT job")
                 except sqlite3.Error as exc:
                     batch.lost = exc
-                    job.turn.set_exception(_unavailable(exc))
+                    if not job.turn.done():  # it may have been cancelled meanwhile
+                        job.turn.set_exception(_unavailable(exc))
                     return
                 if job.turn.done():  # cancelled during the SAVEPOINT: an empty one
                     continue
             job.turn.set_result(batch)
+            given += 1
             await asyncio.shield(job.done)
             if job.failed is not None:
                 if first:

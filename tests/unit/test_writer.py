@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 
 from service.errors import StorageUnavailable
+from service.storage import writer
 from service.storage.database import Database
+from service.storage.writer import GroupWriter
 from tests.batching import one_batch
 
 
@@ -151,6 +153,8 @@ async def test_a_write_that_carries_on_after_losing_the_transaction_is_not_ackno
         async with db.write() as tx:
             await tx.execute("INSERT INTO notes (text) VALUES ('a')")
             await tx.execute("ROLLBACK")  # as SQLite does by itself on some I/O errors
+            # Refused: in autocommit mode it would be stored at once, half a write.
+            await tx.execute("INSERT INTO notes (text) VALUES ('a, the rest')")
 
     async with one_batch(db, writes=2):
         a = asyncio.create_task(carry_on())
@@ -185,3 +189,61 @@ async def test_a_write_cancelled_during_its_turn_is_rolled_back_alone(db: Databa
         await b
     assert await c == 2
     assert stored(db) == {"a", "c"}
+
+
+async def test_a_steady_stream_of_writes_still_commits_in_bounded_batches(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "MAX_BATCH", 3)
+    commits = 0
+    commit = GroupWriter._commit
+
+    async def counted(self: GroupWriter) -> Exception | None:
+        nonlocal commits
+        commits += 1
+        return await commit(self)
+
+    monkeypatch.setattr(GroupWriter, "_commit", counted)
+    async with one_batch(db, writes=7):
+        writes = [asyncio.create_task(note(db, f"n{i}")) for i in range(7)]
+    await asyncio.gather(*writes)
+    assert stored(db) == {f"n{i}" for i in range(7)}
+    assert commits >= 3  # at most 3 writes per commit
+
+
+async def test_a_savepoint_failing_while_its_write_is_cancelled_stops_nothing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connection = db._writer_conn
+    assert connection is not None
+    real = connection.execute
+    cancel_now = asyncio.Event()
+
+    async def failing_savepoint(sql: str, *args: object) -> object:
+        if sql == "SAVEPOINT job":
+            cancel_now.set()
+            await asyncio.sleep(0.05)  # the hop, during which the write is cancelled
+            raise sqlite3.OperationalError("disk I/O error")
+        return await real(sql, *args)  # type: ignore[arg-type]
+
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def first() -> None:
+        async with db.write() as tx:
+            await tx.execute("INSERT INTO notes (text) VALUES ('first')")
+            holding.set()
+            await release.wait()
+
+    monkeypatch.setattr(connection, "execute", failing_savepoint)
+    a = asyncio.create_task(first())
+    await holding.wait()
+    b = asyncio.create_task(note(db, "b"))
+    await asyncio.sleep(0.01)
+    release.set()
+    await cancel_now.wait()
+    b.cancel()
+    with pytest.raises(StorageUnavailable):
+        await asyncio.wait_for(a, 5)  # its batch was lost with the savepoint
+    monkeypatch.setattr(connection, "execute", real)
+    assert await asyncio.wait_for(note(db, "c"), 5) == 1  # the writer lives on
+    assert stored(db) == {"c"}
