@@ -139,6 +139,13 @@ async def test_rebuild_gives_the_same_lists_on_a_settled_corpus(
     assert books["kept"] == books["counted"] and books["kept"][0] == 9
 
 
+async def three_topics(make_article: MakeArticle, body: str, *, tagged: bool = False) -> None:
+    """doc-0 .. doc-8: three articles on each of three topics (doc-n is on topic n % 3)."""
+    for number, topic in enumerate(["shoulder tendon", "knee cartilage", "neck posture"] * 3):
+        tags = [topic.replace(" ", "-")] if tagged else []
+        await make_article(f"doc-{number}", body_markdown=body.format(topic=topic), tags=tags)
+
+
 def model_bookkeeping(database_path: str) -> dict[str, Any]:
     """The model's kept totals next to the same totals counted from scratch."""
     with sqlite3.connect(database_path) as conn:
@@ -175,11 +182,7 @@ async def test_the_model_stays_in_step_through_edits_unpublishing_and_deletes(
     editor: dict[str, str],
     database_path: str,
 ) -> None:
-    topics = ["shoulder tendon", "knee cartilage", "neck posture"]
-    for number, topic in enumerate(topics * 3):
-        await make_article(
-            f"doc-{number}", body_markdown=f"{topic} {FILLER}", tags=[topic.replace(" ", "-")]
-        )
+    await three_topics(make_article, "{topic} " + FILLER, tagged=True)
     await make_article("doc-1", body_markdown="Jaw clicking and temporomandibular joints.")
     await make_article("doc-2", body_markdown=FILLER, status="draft")
     assert (await client.delete("/v1/admin/articles/doc-3", headers=editor)).status_code == 204
@@ -218,9 +221,7 @@ async def test_a_rebuild_keeps_the_changes_made_while_it_computed(
     editor: dict[str, str],
     database_path: str,
 ) -> None:
-    topics = ["shoulder tendon", "knee cartilage", "neck posture"]
-    for number, topic in enumerate(topics * 3):
-        await make_article(f"doc-{number}", body_markdown=f"{topic} {topic} {FILLER}")
+    await three_topics(make_article, "{topic} {topic} " + FILLER)
     computing, resume = threading.Event(), threading.Event()
 
     def progress(done: int, total: int) -> None:  # runs in the rebuild's thread
