@@ -185,17 +185,18 @@ class Database:
         return conn
 
     async def close(self) -> None:
-        for reader in self._all_readers:
-            reader.close()
-        self._all_readers.clear()
-        self._spare_readers.clear()
-        self._reader = None
+        # The writer first: the writes it still finishes may read.
         if self._writer is not None:
             await self._writer.stop()
             self._writer = None
         if self._writer_conn is not None:
             await _close_writer(self._writer_conn)
             self._writer_conn = None
+        for reader in self._all_readers:
+            reader.close()
+        self._all_readers.clear()
+        self._spare_readers.clear()
+        self._reader = None
 
     @property
     def waiting_writes(self) -> int:

@@ -247,3 +247,29 @@ async def test_a_savepoint_failing_while_its_write_is_cancelled_stops_nothing(
     monkeypatch.setattr(connection, "execute", real)
     assert await asyncio.wait_for(note(db, "c"), 5) == 1  # the writer lives on
     assert stored(db) == {"c"}
+
+
+async def test_closing_lets_a_write_in_progress_finish_and_read(tmp_path: Path) -> None:
+    database = Database(str(tmp_path / "c.db"))
+    await database.open()
+    async with database.write() as tx:
+        await tx.execute("CREATE TABLE notes (text TEXT PRIMARY KEY)")
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_write() -> int:
+        async with database.write() as tx:
+            await tx.execute("INSERT INTO notes (text) VALUES ('last')")
+            inside.set()
+            await release.wait()
+            row = await database.fetch_one("SELECT count(*) FROM notes")  # a reader
+        assert row is not None
+        return int(row[0])
+
+    write = asyncio.create_task(slow_write())
+    await inside.wait()
+    closing_down = asyncio.create_task(database.close())
+    await asyncio.sleep(0.05)
+    release.set()
+    assert await asyncio.wait_for(write, 5) == 0  # the reader saw the state before commit
+    await asyncio.wait_for(closing_down, 5)
+    assert stored(database) == {"last"}
