@@ -9,17 +9,14 @@ The worker is told apart by the x-request-id prefix (pid-derived, before '-').
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.e2e.servers import NO_POSTING_LIMITS, Server, byline, byline_env
 
 pytestmark = pytest.mark.e2e
 
@@ -28,73 +25,21 @@ LIST = f"/v1/articles/{SLUG}/comments"
 PAGE = f"/v1/articles/{SLUG}?include=comments"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def byline_env(database: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BYLINE_")}
-    env.update(
-        BYLINE_DATABASE=str(database),
-        BYLINE_POST_MIN_INTERVAL_SECONDS="0",
-        BYLINE_POST_RATE_LIMIT="0",
-        BYLINE_DUPLICATE_WINDOW_SECONDS="0",
-    )
-    return env
-
-
 def admin_token(database: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "service", "tokens", "create", "--name", "t", "--role", "admin"],
-        env=byline_env(database),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.strip().splitlines()[-1].strip()
+    env = byline_env(BYLINE_DATABASE=str(database))
+    return byline("tokens", "create", "--name", "t", "--role", "admin", env=env)
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     database = tmp_path / "byline.db"
-    port = free_port()
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service", "serve", "--workers", "2", "--port", str(port)],
-            env=byline_env(database),
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
+    running = Server(
+        database, args=["--workers", "2"], env=byline_env(**NO_POSTING_LIMITS), cwd=tmp_path
+    )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"server exited:\n{log.read_text()}")
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"server not ready:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield url, database
+        yield running.url, database
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        running.stop()
 
 
 def worker(answer: httpx.Response) -> str:

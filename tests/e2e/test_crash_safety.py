@@ -8,13 +8,8 @@ acknowledgement comes after COMMIT with synchronous=FULL), the file must pass
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +19,7 @@ import httpx
 import pytest
 
 from service.storage import migrations
+from tests.e2e.servers import Server, byline, byline_env, publish
 
 pytestmark = pytest.mark.e2e
 
@@ -37,107 +33,14 @@ ENV = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BYLINE_")}
-    env.update(ENV)
-    return env
-
-
-class Server:
-    def __init__(self, database: Path, log: Path) -> None:
-        self.database = database
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._log = log.open("ab")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service",
-                "serve",
-                "--database",
-                str(database),
-                "--port",
-                str(self.port),
-            ],
-            env=_env(),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: we kill the whole tree
-        )
-        self._wait_ready()
-
-    def _wait_ready(self) -> None:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited early with {self.proc.returncode}")
-            try:
-                if httpx.get(self.base + "/readyz", timeout=0.5).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("server did not become ready in 20 s")
-
-    def signal_group(self, sig: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.proc.pid, sig)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.signal_group(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        # Workers may outlive the parent for a moment; make sure the group is gone.
-        self.signal_group(signal.SIGKILL)
-        self._log.close()
-
-
 @pytest.fixture
 def workdir(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
 
 
 def _admin_token(database: Path) -> str:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "service",
-            "tokens",
-            "create",
-            "--name",
-            "t",
-            "--role",
-            "admin",
-        ],
-        # `tokens create --database` is refused by the parser today (the option sits on
-        # `tokens`, not on `create`); the environment works with either spelling.
-        env={**_env(), "BYLINE_DATABASE": str(database)},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
-    return out.stdout.strip().splitlines()[-1]
-
-
-def _seed(server: Server, token: str) -> None:
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=server.base, headers=headers, timeout=10) as client:
-        r = client.put("/v1/admin/authors/ann", json={"name": "Ann", "bio": "Writes."})
-        assert r.status_code in (200, 201), r.text
-        r = client.put(
-            "/v1/admin/articles/crash",
-            json={"title": "Crash", "body_markdown": "Text.", "author": "ann"},
-        )
-        assert r.status_code in (200, 201), r.text
+    env = byline_env(**ENV, BYLINE_DATABASE=str(database))
+    return byline("tokens", "create", "--name", "t", "--role", "admin", env=env)
 
 
 def _stored_ids(database: Path) -> tuple[set[str], str]:
@@ -183,24 +86,21 @@ async def _burst(base: str, on_acks: Any, kill_after: int) -> tuple[int, set[str
 
 def test_sigkill_mid_burst_loses_no_acknowledged_comment(workdir: Path) -> None:
     database = workdir / "crash.db"
-    log = workdir / "server.log"
-    server = Server(database, log)
+    server = Server(database, env=byline_env(**ENV))
     try:
-        _seed(server, _admin_token(database))
+        publish(server.url, _admin_token(database), "crash")
         sent, acked, outcomes = asyncio.run(
-            _burst(server.base, lambda: server.signal_group(signal.SIGKILL), KILL_AFTER_ACKS)
+            _burst(server.url, lambda: server.signal_group(signal.SIGKILL), KILL_AFTER_ACKS)
         )
     finally:
-        server.stop()
-    assert server.proc.returncode == -signal.SIGKILL
+        server.kill()
+    assert server.process.returncode == -signal.SIGKILL
     # Restart on the same file: recovery must work and see everything.
-    again = Server(database, log)
+    again = Server(database, env=byline_env(**ENV))
     try:
-        r = httpx.get(again.base + "/readyz", timeout=5)
+        r = httpx.get(again.url + "/readyz", timeout=5)
         assert r.status_code == 200
     finally:
-        again.signal_group(signal.SIGTERM)
-        again.proc.wait(timeout=15)
         again.stop()
     found, integrity = _stored_ids(database)
     summary = (
@@ -215,22 +115,21 @@ def test_sigkill_mid_burst_loses_no_acknowledged_comment(workdir: Path) -> None:
 
 def test_sigterm_drains_in_flight_requests_and_exits_0(workdir: Path) -> None:
     database = workdir / "term.db"
-    log = workdir / "server.log"
-    server = Server(database, log)
+    server = Server(database, env=byline_env(**ENV))
     terminated_at: list[float] = []
 
     def terminate() -> None:
         terminated_at.append(time.monotonic())
         # SIGTERM to the main process only, as a process manager would.
-        server.proc.send_signal(signal.SIGTERM)
+        server.process.send_signal(signal.SIGTERM)
 
     try:
-        _seed(server, _admin_token(database))
-        sent, acked, outcomes = asyncio.run(_burst(server.base, terminate, KILL_AFTER_ACKS))
-        code = server.proc.wait(timeout=15)
+        publish(server.url, _admin_token(database), "crash")
+        sent, acked, outcomes = asyncio.run(_burst(server.url, terminate, KILL_AFTER_ACKS))
+        code = server.process.wait(timeout=15)
         exit_seconds = time.monotonic() - terminated_at[0]
     finally:
-        server.stop()
+        server.kill()
     found, integrity = _stored_ids(database)
     summary = (
         f"SIGTERM: sent={sent} acknowledged={len(acked)} found={len(found)} "

@@ -7,12 +7,6 @@ exact comment_count prove it, across two worker processes sharing the file.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,57 +14,20 @@ import httpx
 import pytest
 
 from tests.api.moderation_helpers import SLUG, bearer, make_tokens, publish_article
+from tests.e2e.servers import NO_POSTING_LIMITS, Server, byline_env
 
 pytestmark = pytest.mark.e2e
 CONCURRENT = 50
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     database = tmp_path / "e2e.db"
-    port = free_port()
-    env = os.environ | {
-        "BYLINE_POST_MIN_INTERVAL_SECONDS": "0",
-        "BYLINE_POST_RATE_LIMIT": "0",
-        "BYLINE_DUPLICATE_WINDOW_SECONDS": "0",
-    }
-    command = [sys.executable, "-m", "service", "serve", "--database", str(database)]
-    command += ["--port", str(port), "--workers", "2"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
+    running = Server(database, args=["--workers", "2"], env=byline_env(**NO_POSTING_LIMITS))
     try:
-        _wait_ready(base, process)
-        yield base, database
+        yield running.url, database
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
-
-
-def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            stderr = process.stderr.read().decode() if process.stderr else ""
-            raise AssertionError(f"server exited early: {stderr}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not become ready")
+        running.stop()
 
 
 async def test_fifty_concurrent_approvals_make_one_change(server: tuple[str, Path]) -> None:

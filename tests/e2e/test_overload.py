@@ -16,12 +16,7 @@ The whole module stays under 20 s.
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -32,6 +27,8 @@ import httpx
 import msgspec
 import pytest
 
+from tests.e2e.servers import Server, byline, byline_env
+
 pytestmark = pytest.mark.e2e
 
 SLUG = "busy"
@@ -39,13 +36,6 @@ CONNECTIONS = 48
 PROBE_SECONDS = 1.5
 OVERLOAD_SECONDS = 4.0
 REPEAT_SHARE = 0.3  # of overload requests, from a client that posted a moment ago
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -147,31 +137,11 @@ async def _open_loop(
 def overload(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Results]:
     folder = tmp_path_factory.mktemp("overload")
     database = folder / "byline.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BYLINE_")}
-    env.update(BYLINE_DATABASE=str(database), BYLINE_TRUSTED_PROXIES="127.0.0.1")
-    token = subprocess.run(
-        [sys.executable, "-m", "service", "tokens", "create", "--name", "t", "--role", "admin"],
-        env=env, capture_output=True, text=True, timeout=60, check=True,
-    ).stdout.strip().splitlines()[-1]  # fmt: skip
-    port = free_port()
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "service", "serve", "--port", str(port)],
-            env=env, cwd=folder, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+    env = byline_env(BYLINE_DATABASE=str(database), BYLINE_TRUSTED_PROXIES="127.0.0.1")
+    token = byline("tokens", "create", "--name", "t", "--role", "admin", env=env)
+    server = Server(database, env=env, cwd=folder)
+    url, port = server.url, server.port
     try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, log.read_text()
-            try:
-                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.1)
         auth = {"Authorization": f"Bearer {token}"}
         assert httpx.put(f"{url}/v1/admin/authors/ada", json={"name": "Ada"}, headers=auth)
         created = httpx.put(
@@ -191,15 +161,9 @@ def overload(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Results]:
         results = asyncio.run(run())
         print(f"\nsustainable ~{results.rate:.0f}/s; offered {results.offered} at 2x")
         yield results
-        assert process.poll() is None, "the server died under load:\n" + log.read_text()
+        assert server.process.poll() is None, "the server died under load:\n" + server.output()
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+        server.stop(timeout=10)
 
 
 def test_the_rate_is_measured_and_every_request_answered(overload: Results) -> None:

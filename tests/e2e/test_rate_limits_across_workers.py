@@ -11,13 +11,7 @@ PROMETHEUS_MULTIPROC_DIR set, `/metrics` on any worker counts every worker's 429
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,23 +19,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.e2e.servers import Server, byline, byline_env, publish
+
 pytestmark = pytest.mark.e2e
 
 MAX_ROUNDS = 40
 WANTED_CROSS_WORKER_ROUNDS = 3
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BYLINE_", "PROMETHEUS_"))}
-    env["BYLINE_LOG_LEVEL"] = "WARNING"
-    env.update(extra)
-    return env
 
 
 def _loopback_aliases_work() -> bool:
@@ -61,53 +44,18 @@ def server(tmp_path: Path) -> Iterator[str]:
     database = tmp_path / "limits.db"
     metrics_dir = tmp_path / "prom"
     metrics_dir.mkdir()
-    token = subprocess.run(
-        [sys.executable, "-m", "service", "tokens", "create", "--name", "t", "--role", "admin"],
-        env=_env(BYLINE_DATABASE=str(database)),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    ).stdout.splitlines()[-1]
-    port = _free_port()
-    log = (tmp_path / "server.log").open("ab")
-    command = [sys.executable, "-m", "service", "serve", "--workers", "2"]
-    proc = subprocess.Popen(
-        [*command, "--database", str(database), "--port", str(port)],
-        env=_env(PROMETHEUS_MULTIPROC_DIR=str(metrics_dir)),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
+    env = byline_env(BYLINE_LOG_LEVEL="WARNING", PROMETHEUS_MULTIPROC_DIR=str(metrics_dir))
+    token = byline(
+        "tokens", "create", "--name", "t", "--role", "admin",
+        env=byline_env(BYLINE_DATABASE=str(database)),
+    )  # fmt: skip
+    running = Server(database, args=["--workers", "2"], env=env)
+    base = running.url
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, f"server exited with {proc.returncode}"
-            assert time.monotonic() < deadline, "server did not become ready"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/readyz", timeout=0.5).status_code == 200:
-                    break
-            time.sleep(0.05)
-        admin = {"Authorization": f"Bearer {token}"}
-        with httpx.Client(base_url=base, headers=admin, timeout=10) as client:
-            r = client.put("/v1/admin/authors/ann", json={"name": "Ann", "bio": "Writes."})
-            assert r.status_code in (200, 201), r.text
-            r = client.put(
-                "/v1/admin/articles/limits",
-                json={"title": "Limits", "body_markdown": "Text.", "author": "ann"},
-            )
-            assert r.status_code in (200, 201), r.text
+        publish(base, token, "limits")
         yield base
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            log.close()
+        running.stop()
 
 
 def post(

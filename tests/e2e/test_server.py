@@ -8,101 +8,32 @@ whole module; the shutdown test starts its own.
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.e2e.servers import Server, byline_env
+
 pytestmark = pytest.mark.e2e
 
-START_TIMEOUT = 20.0
 DRAFT = "dry-needling-vs-acupuncture"  # the demo's one draft
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    database: str
-    log: Path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("BYLINE_")}
-
-
-def start(folder: Path, *extra: str) -> Server:
-    database = str(folder / "byline.db")
-    port = free_port()
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service",
-                "serve",
-                "--database",
-                database,
-                "--port",
-                str(port),
-                *extra,
-            ],
-            cwd=folder,
-            env=clean_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", database, log)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.05)
-    stop(server)
-    pytest.fail(f"the server did not answer /healthz in {START_TIMEOUT}s:\n{log.read_text()}")
-
-
-def stop(server: Server) -> int:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        try:
-            server.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.process.pid, signal.SIGKILL)
-            server.process.wait()
-    return server.process.returncode
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = start(tmp_path_factory.mktemp("e2e"), "--demo")
+    folder = tmp_path_factory.mktemp("e2e")
+    running = Server(folder / "byline.db", args=["--demo"], cwd=folder)
     try:
         yield running
     finally:
-        stop(running)
+        running.stop()
 
 
 @pytest.fixture(scope="module")
@@ -180,8 +111,8 @@ def test_the_openapi_document(http: httpx.Client) -> None:
 def test_a_token_made_on_the_command_line_works_at_once(server: Server, http: httpx.Client) -> None:
     made = subprocess.run(
         [sys.executable, "-m", "service", "tokens", "create", "--name", "e2e", "--role", "editor",
-         "--database", server.database],
-        capture_output=True, text=True, env=clean_env(), timeout=30, check=True,
+         "--database", str(server.database)],
+        capture_output=True, text=True, env=byline_env(), timeout=30, check=True,
     )  # fmt: skip
     headers = {"Authorization": f"Bearer {made.stdout.splitlines()[-1]}"}
     article = {"title": "Hello from e2e", "body_markdown": "Hi.", "author": "maya-okafor"}
@@ -193,9 +124,9 @@ def test_a_token_made_on_the_command_line_works_at_once(server: Server, http: ht
 
 
 def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
-    server = start(tmp_path)
+    server = Server(tmp_path / "byline.db", cwd=tmp_path)
     began = time.monotonic()
     server.process.send_signal(signal.SIGTERM)
     code = server.process.wait(timeout=10)
-    assert code == 0, server.log.read_text()
+    assert code == 0, server.output()
     assert time.monotonic() - began < 5
