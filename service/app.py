@@ -41,8 +41,7 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     db = Database(settings.database)
     await db.open()
     try:
-        async with db.write() as tx:
-            secret = await ensure_secret(tx)
+        secret = await db.write(ensure_secret)
         app.state.services = Services(settings=settings, db=db, keys=Keys(secret))
         yield
     finally:

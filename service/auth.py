@@ -15,7 +15,7 @@ from enum import StrEnum
 from service.clock import now_text
 from service.errors import Conflict, NotFound
 from service.storage import tokens as store
-from service.storage.database import Database
+from service.storage.database import Database, Transaction
 
 TOKEN_PREFIX = "byl_"  # noqa: S105 (a prefix, not a secret)
 
@@ -36,12 +36,15 @@ def grants(held: str, needed: Role) -> bool:
 
 async def create_token(db: Database, name: str, role: Role) -> str:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    async with db.write() as tx:
+
+    async def add(tx: Transaction) -> None:
         if any(t.name == name and t.revoked_at is None for t in await store.list_tokens(tx)):
             raise Conflict(f"a live token named {name!r} exists; revoke it first")
         await store.insert_token(
             tx, name=name, role=role.value, token_hash=hash_token(token), now=now_text()
         )
+
+    await db.write(add)
     return token
 
 
@@ -56,9 +59,11 @@ async def authenticate(db: Database, token: str) -> store.TokenRow | None:
 
 
 async def revoke_token(db: Database, name: str) -> None:
-    async with db.write() as tx:
+    async def revoke(tx: Transaction) -> None:
         if not await store.revoke_token(tx, name=name, now=now_text()):
             raise NotFound(f"no live token named {name!r}")
+
+    await db.write(revoke)
 
 
 async def list_tokens(db: Database) -> list[store.TokenRow]:

@@ -75,8 +75,10 @@ async def moderate(
     db: Database, public_id: str, action: Action, *, actor: str, note: str | None,
     version: int | None,
 ) -> store.ModerationRow:  # fmt: skip
-    async with db.write() as tx:
+    async def decide_one(tx: Transaction) -> store.ModerationRow:
         return await _apply(tx, public_id, action, actor=actor, note=note, version=version)
+
+    return await db.write(decide_one)
 
 
 async def moderate_many(
@@ -86,8 +88,9 @@ async def moderate_many(
 
     A refused id writes nothing before it is refused, so the others still commit.
     """
-    outcomes: list[Outcome] = []
-    async with db.write() as tx:
+
+    async def decide_each(tx: Transaction) -> list[Outcome]:
+        outcomes: list[Outcome] = []
         for public_id in public_ids:
             try:
                 row = await _apply(tx, public_id, action, actor=actor, note=note, version=None)
@@ -95,7 +98,9 @@ async def moderate_many(
                 outcomes.append(Outcome(public_id, None, exc))
             else:
                 outcomes.append(Outcome(public_id, row, None))
-    return outcomes
+        return outcomes
+
+    return await db.write(decide_each)
 
 
 async def _erase(tx: Transaction, row: store.ModerationRow, actor: str, note: str | None) -> None:
@@ -107,8 +112,10 @@ async def _erase(tx: Transaction, row: store.ModerationRow, actor: str, note: st
 
 
 async def erase(db: Database, public_id: str, *, actor: str) -> None:
-    async with db.write() as tx:
+    async def erase_one(tx: Transaction) -> None:
         await _erase(tx, await find(tx, public_id), actor, None)
+
+    await db.write(erase_one)
 
 
 async def export_by_email(db: Database, keys: Keys, email: Email) -> list[store.ModerationRow]:
@@ -116,12 +123,14 @@ async def export_by_email(db: Database, keys: Keys, email: Email) -> list[store.
 
 
 async def erase_by_email(db: Database, keys: Keys, email: Email, *, actor: str) -> int:
-    async with db.write() as tx:
+    async def erase_all(tx: Transaction) -> int:
         rows = await store.list_by_email_key(tx, keys.email_key(email.value))
         # Newest first: replies go before their parents, so no needless tombstone stays.
         for row in reversed(rows):
             await _erase(tx, row, actor, "privacy request")
-    return len(rows)
+        return len(rows)
+
+    return await db.write(erase_all)
 
 
 async def purge_spam(db: Database, settings: Settings, *, actor: str) -> int:
@@ -129,7 +138,8 @@ async def purge_spam(db: Database, settings: Settings, *, actor: str) -> int:
     if settings.spam_retention_days < 1:
         return 0
     cutoff = format_time(spam_purge_cutoff(utc_now(), timedelta(days=settings.spam_retention_days)))
-    async with db.write() as tx:
+
+    async def purge(tx: Transaction) -> int:
         rows = await store.spam_older_than(tx, cutoff)
         for row in rows:
             await erase_comment(tx, row.id, row.article_id)
@@ -137,7 +147,9 @@ async def purge_spam(db: Database, settings: Settings, *, actor: str) -> int:
                 tx, actor=actor, comment_id=row.public_id, action="purge",
                 from_status=row.status, to_status=None, note="spam retention",
             )  # fmt: skip
-    return len(rows)
+        return len(rows)
+
+    return await db.write(purge)
 
 
 @dataclass(frozen=True)

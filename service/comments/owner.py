@@ -23,7 +23,7 @@ from service.errors import Forbidden, NotFound, Unauthorized
 from service.keys import Keys
 from service.storage import owner as store
 from service.storage.audit import add_audit_entry
-from service.storage.database import Database, Queryable
+from service.storage.database import Database, Queryable, Transaction
 from service.storage.visibility import refresh_visibility
 from service.validation import collect
 
@@ -83,7 +83,8 @@ async def edit_own(
     raw: dict[str, Any],
 ) -> store.OwnCommentRow:  # fmt: skip
     changes = collect(raw, COMMENT_EDIT)
-    async with db.write() as tx:
+
+    async def edit(tx: Transaction) -> store.OwnCommentRow | None:
         row = await _find(tx, keys, public_id, token)
         if row is None:
             raise Forbidden("the edit token does not fit this comment, or its window has closed")
@@ -107,13 +108,15 @@ async def edit_own(
             tx, actor="author", comment_id=public_id, action="edit",
             from_status=row.status, to_status=status.value, note=None,
         )  # fmt: skip
-        updated = await store.get_own_comment(tx, public_id)
+        return await store.get_own_comment(tx, public_id)
+
+    updated = await db.write(edit)
     assert updated is not None
     return updated
 
 
 async def delete_own(db: Database, keys: Keys, public_id: str, token: str | None) -> None:
-    async with db.write() as tx:
+    async def delete(tx: Transaction) -> None:
         row = await _find(tx, keys, public_id, token)
         if row is None:
             raise Forbidden("the edit token does not fit this comment, or its window has closed")
@@ -122,3 +125,5 @@ async def delete_own(db: Database, keys: Keys, public_id: str, token: str | None
             tx, actor="author", comment_id=public_id, action="delete",
             from_status=row.status, to_status=None, note=None,
         )  # fmt: skip
+
+    await db.write(delete)

@@ -99,7 +99,8 @@ async def submit(
     # A first look without the write lock refuses floods and duplicates at once,
     # instead of after every queued write; the check that counts is repeated below.
     await judge(db)
-    async with db.write() as tx:
+
+    async def store_comment(tx: Transaction) -> str:
         article = await get_public_article(tx, slug)
         if not article.comments_open:
             raise Forbidden("comments are closed on this article")
@@ -136,6 +137,9 @@ async def submit(
             tx, actor="author", comment_id=public_id, action="submit",
             from_status=None, to_status=verdict.status.value, note=None,
         )  # fmt: skip
+        return public_id
+
+    public_id = await db.write(store_comment)
     return Accepted(public_id=public_id, edit_token=edit_token, edit_expires_at=expires)
 
 

@@ -106,9 +106,11 @@ async def save_article_in(
 async def save_article(
     db: Database, slug: str, data: dict[str, Any], *, on_change: ArticleHook | None = None
 ) -> tuple[store.ArticleRow, bool]:
-    async with db.write() as tx:
+    async def save(tx: Transaction) -> tuple[store.ArticleRow | None, bool]:
         _, created = await save_article_in(tx, slug, data, on_change=on_change)
-        article = await store.get_article(tx, slug)
+        return await store.get_article(tx, slug), created
+
+    article, created = await db.write(save)
     assert article is not None
     return article, created
 
@@ -130,9 +132,11 @@ async def get_public_article(q: Queryable, slug: str) -> store.ArticleRow:
 
 
 async def delete_article(db: Database, slug: str, *, on_delete: ArticleHook | None = None) -> None:
-    async with db.write() as tx:
+    async def delete(tx: Transaction) -> None:
         article = await get_article(tx, slug)
         if on_delete is not None:
             await on_delete(tx, article.id)
         await store.delete_article(tx, article.id)
         await bump_content_version(tx)
+
+    await db.write(delete)

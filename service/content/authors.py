@@ -46,8 +46,7 @@ async def save_author_in(
 async def save_author(
     db: Database, slug: str, data: dict[str, Any]
 ) -> tuple[store.AuthorRow, bool]:
-    async with db.write() as tx:
-        return await save_author_in(tx, slug, data)
+    return await db.write(lambda tx: save_author_in(tx, slug, data))
 
 
 async def get_author(q: Queryable, slug: str) -> store.AuthorRow:
@@ -58,9 +57,11 @@ async def get_author(q: Queryable, slug: str) -> store.AuthorRow:
 
 
 async def delete_author(db: Database, slug: str) -> None:
-    async with db.write() as tx:
+    async def delete(tx: Transaction) -> None:
         author = await get_author(tx, slug)
         if await store.count_articles_by(tx, author.id):
             raise Conflict("the author still has articles; delete or reassign them first")
         await store.delete_author(tx, author.id)
         await bump_content_version(tx)
+
+    await db.write(delete)

@@ -18,7 +18,7 @@ import yaml
 from service.content import articles, authors, related
 from service.errors import InvalidInput
 from service.fields import clean_slug
-from service.storage.database import Database
+from service.storage.database import Database, Transaction
 from service.validation import collect
 
 FENCE = "---"
@@ -145,7 +145,8 @@ BULK_IMPORT = 50
 async def import_folder(db: Database, path: str) -> ImportReport:
     author_items, article_items = collect_files(Path(path))
     bulk = len(article_items) > BULK_IMPORT
-    async with db.write() as tx:
+
+    async def store_all(tx: Transaction) -> None:
         for item in author_items:
             await authors.save_author_in(tx, item.slug, item.data)
         for item in article_items:
@@ -156,6 +157,8 @@ async def import_folder(db: Database, path: str) -> ImportReport:
             except InvalidInput as exc:
                 problems = "; ".join(f"{e.field} {e.message}" for e in exc.errors)
                 raise ImportFailed(f"{item.where(exc.errors[0].field)}: {problems}") from None
+
+    await db.write(store_all)
     if bulk:
         await related.rebuild(db)
     return ImportReport(authors=len(author_items), articles=len(article_items))

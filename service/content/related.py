@@ -212,7 +212,8 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
     """
     sources = [_source(row) for row in await store.indexable_articles(db)]
     built = await asyncio.to_thread(_build, sources, progress)
-    async with db.write() as tx:
+
+    async def store_built(tx: Transaction) -> int:
         current = {s.key: s for s in map(_source, await store.indexable_articles(tx))}
         changed = {s.key for s in sources if current.get(s.key) != s}
         changed |= current.keys() - built.lists.keys()
@@ -238,7 +239,9 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
             ]
             await _recompute(tx, held, article_id)
         await bump_content_version(tx)
-    return len(kept) + len(changed & current.keys())
+        return len(kept) + len(changed & current.keys())
+
+    return await db.write(store_built)
 
 
 def _build(sources: list[Source], progress: Callable[[int, int], None] | None) -> Built:

@@ -13,13 +13,17 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import aiosqlite
 
 from service.errors import StorageUnavailable
 from service.storage.migrations import migrate
-from service.storage.writer import GroupWriter
+from service.storage.writer import GroupWriter, Job, Transaction
+
+__all__ = ["Database", "Params", "Queryable", "Transaction", "placeholders", "storage_errors"]
+
+T = TypeVar("T")
 
 Params = Mapping[str, Any] | tuple[Any, ...]
 BUSY_TIMEOUT_SECONDS = 5.0
@@ -34,58 +38,26 @@ class Queryable(Protocol):
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None: ...
 
 
-class Transaction:
-    """Statements inside one write (its savepoint in the open batch transaction).
+async def _connect_writer(
+    path: str, pragmas: Iterable[str]
+) -> tuple[aiosqlite.Connection, sqlite3.Connection]:
+    """The writer connection, migrated, and the sqlite3 connection on its thread."""
+    opened: list[sqlite3.Connection] = []
 
-    Each statement is one hop to the writer connection's thread (aiosqlite), so
-    the event loop serves reads while it runs.
-    """
+    def connect() -> sqlite3.Connection:  # runs on the connection's thread
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
+        opened.append(conn)
+        return conn
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
-
-    def _still_open(self) -> aiosqlite.Connection:
-        """The connection, unless SQLite has rolled the batch back (disk full, I/O).
-
-        Then the connection is in autocommit mode: a further statement would be
-        committed on its own, half a write, while the write is answered 503.
-        """
-        if not self._conn.in_transaction:
-            raise StorageUnavailable()
-        return self._conn
-
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return list(await self._still_open().execute_fetchall(sql, params))
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        rows = await self._still_open().execute_fetchall(sql, params)
-        return next(iter(rows), None)
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """Runs one statement; returns the rows it changed, not counting triggers.
-
-        One thread hop: the cursor is left to the garbage collector rather than
-        closed with a second hop (sqlite3 cursors hold no locks once stepped).
-        """
-        cursor = await self._still_open().execute(sql, params)
-        return int(cursor.rowcount)
-
-    async def insert(self, sql: str, params: Params = ()) -> int:
-        """Runs an INSERT; returns the new rowid (one hop, as `execute`)."""
-        cursor = await self._still_open().execute(sql, params)
-        return int(cursor.lastrowid or 0)
-
-    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._still_open().executemany(sql, rows)
-
-
-async def _connect_writer(path: str, pragmas: Iterable[str]) -> aiosqlite.Connection:
-    """The writer connection, migrated."""
-    conn = await aiosqlite.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
+    conn = await aiosqlite.Connection(connect, iter_chunk_size=64)
     try:
         conn.row_factory = sqlite3.Row
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA synchronous = FULL")
+        # Savepoint and statement journals in memory: they only matter until the
+        # transaction ends (durability is the WAL's job), and on disk they cost
+        # a temporary file's writes on every insert that fires a trigger.
+        await conn.execute("PRAGMA temp_store = MEMORY")
         await conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         await conn.execute("PRAGMA journal_mode = WAL")
         await migrate(conn)
@@ -94,7 +66,7 @@ async def _connect_writer(path: str, pragmas: Iterable[str]) -> aiosqlite.Connec
     except BaseException:
         await conn.close()
         raise
-    return conn
+    return conn, opened[0]
 
 
 async def _close_writer(conn: aiosqlite.Connection) -> None:
@@ -171,8 +143,8 @@ class Database:
 
     async def open(self) -> None:
         try:
-            self._writer_conn = await _connect_writer(self.path, self._writer_pragmas)
-            self._writer = GroupWriter(self._writer_conn)
+            self._writer_conn, on_thread = await _connect_writer(self.path, self._writer_pragmas)
+            self._writer = GroupWriter(self._writer_conn, on_thread)
             self._writer.start()
             self._reader = self._new_reader()
         except BaseException:
@@ -203,13 +175,15 @@ class Database:
         """Writes queued for the next batch (see writer.py)."""
         return self._writer.waiting if self._writer is not None else 0
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[Transaction]:
-        """One write: committed (together with the writes queued beside it) before
-        this returns; rolled back alone on any error in its body."""
+    async def write(self, job: Job[T]) -> T:
+        """Runs `job(tx)` as one write: committed (together with the writes queued
+        beside it) before this returns its value; rolled back alone if it raises.
+
+        The job runs on the writer's thread and may only await `tx` (writer.py).
+        """
         assert self._writer is not None, "database is not open"
-        async with storage_errors(), self._writer.job() as conn:
-            yield Transaction(conn)
+        async with storage_errors():
+            return await self._writer.write(job)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[InlineReader]:

@@ -1,81 +1,122 @@
-"""Group commit: the writes that queue up while one commit is on disk share the next.
+"""Group commit: the writes that queue up while one batch is on disk share the next.
 
-One aiosqlite connection takes every write of this process. A writer task opens
-a `BEGIN IMMEDIATE` transaction, hands it to each waiting write in turn (a
-*job*), commits once, and only then lets the jobs answer: one fsync for the
-whole batch, and an acknowledgement never goes out before its commit is durable.
+One aiosqlite connection takes every write of this process. A write is a *job*:
+an `async def job(tx)` that reads and writes through `tx` alone. The writer task
+takes the jobs queued so far and hands the whole batch to the connection's
+thread in one call: `BEGIN IMMEDIATE`, each job in its own savepoint, one
+`COMMIT`. Only then do the jobs answer: one fsync for the whole batch, and an
+acknowledgement never goes out before its commit is durable.
 
-Each job runs inside its own SAVEPOINT (all but the first; see `_give_turns`):
-a job that fails is rolled back alone and the others commit; later jobs see the
-rows of earlier ones, so rules such as the duplicate check hold within a batch
-as between batches. If SQLite rolls back the whole transaction under a job (disk
-full, I/O error), or the commit fails, every job of the batch is told the
-database is unavailable; none was acknowledged.
+Why whole batches in the thread: each call into aiosqlite's thread is a hop
+there and back (a queue, a self-pipe wake-up, two context switches). A comment
+post took six hops, an approval nine; together they cost more CPU than the SQL
+(measured in the README, "Performance"). A batch now costs one hop, however many
+statements its jobs run.
 
-A batch takes at most `MAX_BATCH` writes, so under a steady stream of writes
-commits (and acknowledgements) still come every few milliseconds.
+A job's statements never wait (the transaction answers at once, on the thread),
+so its coroutine runs to its end in one step; a job that awaits anything else
+(a sleep, a network call) is a bug, refused with RuntimeError. A job runs in a
+copy of its caller's context, so its log lines keep the request id.
 
-Every statement goes through aiosqlite's thread, one hop each, and the event
-loop serves reads meanwhile. The transaction statements (BEGIN, SAVEPOINT,
-ROLLBACK TO, COMMIT) are issued by the writer task alone, never by a job, so a
-job cancelled mid-statement cannot leave its savepoint half undone: aiosqlite
-runs statements in the order they were queued, so the writer's `ROLLBACK TO`
-always runs after the last statement the job had sent.
+A job that fails is rolled back to its savepoint alone and the others commit;
+later jobs see the rows of earlier ones, so rules such as the duplicate check
+hold within a batch as between batches. If SQLite rolls back the whole
+transaction under a job (disk full, I/O error), or the commit fails, every job
+of the batch that did not fail by itself is told the database is unavailable;
+none was acknowledged.
 
-A write cancelled after its block ended but before the commit still commits;
-its caller sees the cancellation, not the acknowledgement. A COMMIT that fails
-(an I/O error) is answered 503 although SQLite may have made it durable.
+A write cancelled while it waits in the queue is dropped. Once its batch has
+reached the thread it runs and commits; its caller sees the cancellation, not
+the acknowledgement. A COMMIT that fails (an I/O error) is answered 503 although
+SQLite may have made it durable.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import sqlite3
 from collections import deque
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Callable, Coroutine, Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import aiosqlite
 
 from service.errors import StorageUnavailable
 
+T = TypeVar("T")
+
 MAX_BATCH = 64
 
 
-class _Batch:
-    """One transaction; `outcome` is None once committed, or the error that lost it."""
+class Transaction:
+    """Statements inside one write (its savepoint in the batch's transaction).
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.outcome: asyncio.Future[Exception | None] = loop.create_future()
-        self.lost: Exception | None = None
-        self.ended = False  # its only job failed and took the transaction with it
+    It runs on the writer connection's thread, so its methods never wait: they
+    are coroutines only to share the storage functions with the readers.
+    """
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def _still_open(self) -> sqlite3.Connection:
+        """The connection, unless SQLite has rolled the batch back (disk full, I/O).
+
+        Then the connection is in autocommit mode: a further statement would be
+        committed on its own, half a write, while the write is answered 503.
+        """
+        if not self._conn.in_transaction:
+            raise StorageUnavailable()
+        return self._conn
+
+    async def fetch_all(self, sql: str, params: Any = ()) -> list[sqlite3.Row]:
+        return self._still_open().execute(sql, params).fetchall()
+
+    async def fetch_one(self, sql: str, params: Any = ()) -> sqlite3.Row | None:
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def execute(self, sql: str, params: Any = ()) -> int:
+        """Runs one statement; returns the rows it changed, not counting triggers."""
+        return self._still_open().execute(sql, params).rowcount
+
+    async def insert(self, sql: str, params: Any = ()) -> int:
+        """Runs an INSERT; returns the new rowid."""
+        return self._still_open().execute(sql, params).lastrowid or 0
+
+    async def execute_many(self, sql: str, rows: Any) -> None:
+        self._still_open().executemany(sql, rows)
 
 
-class _Job:
-    """One write waiting for, then holding, its turn in a batch."""
+Job = Callable[[Transaction], Coroutine[Any, Any, T]]
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.turn: asyncio.Future[_Batch] = loop.create_future()
-        self.done: asyncio.Future[None] = loop.create_future()
-        self.failed: BaseException | None = None
 
-    def finish(self, failed: BaseException | None = None) -> None:
-        if not self.done.done():
-            self.failed = failed
-            self.done.set_result(None)
+@dataclass
+class _Queued(Generic[T]):
+    job: Job[T]
+    context: contextvars.Context
+    answer: asyncio.Future[T]
+    # Filled on the thread: the job's value, or the error it raised by itself.
+    value: Any = None
+    error: BaseException | None = None
+    ran: bool = False
 
 
 class GroupWriter:
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection, sqlite: sqlite3.Connection) -> None:
+        """`sqlite` is the connection inside `conn`, used only on `conn`'s thread."""
         self._conn = conn
-        self._queue: deque[_Job] = deque()
+        self._sqlite = sqlite
+        self._queue: deque[_Queued[Any]] = deque()
         self._wake = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
 
     @property
     def waiting(self) -> int:
-        """Writes waiting for their turn."""
+        """Writes waiting for their batch."""
         return len(self._queue)
 
     def start(self) -> None:
@@ -90,37 +131,15 @@ class GroupWriter:
             await asyncio.shield(self._task)
             self._task = None
 
-    @asynccontextmanager
-    async def job(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection inside this write's savepoint, once it is this write's turn.
-
-        Returns (or re-raises the body's error) only after the batch has committed.
-        """
+    async def write(self, job: Job[T]) -> T:
+        """Runs `job` in the next batch; returns its value once the batch is durable."""
         if self._closing or self._task is None or self._task.done():
             raise StorageUnavailable()
-        job = _Job(asyncio.get_running_loop())
-        self._queue.append(job)
+        answer: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        queued = _Queued(job, contextvars.copy_context(), answer)
+        self._queue.append(queued)
         self._wake.set()
-        try:
-            batch = await job.turn
-        except asyncio.CancelledError:
-            job.finish()  # if the turn had just been given, give it back unused
-            raise
-        try:
-            yield self._conn
-        except BaseException as exc:
-            job.finish(exc)  # the writer task rolls it back
-            if isinstance(exc, asyncio.CancelledError):
-                raise
-        finally:
-            job.finish()
-        # Even a refused write waits for the batch: its answer may rest on rows of
-        # earlier jobs, and no answer should reveal what might never be committed.
-        lost = await asyncio.shield(batch.outcome)
-        if job.failed is not None:
-            raise job.failed
-        if lost is not None:
-            raise StorageUnavailable() from lost
+        return await queued.answer
 
     async def _run(self) -> None:
         try:
@@ -130,126 +149,123 @@ class GroupWriter:
                         return
                     self._wake.clear()
                     await self._wake.wait()
-                await self._one_batch()
-        finally:
-            # However the writer ends, no write is left waiting for a turn.
-            self._refuse_waiting(sqlite3.OperationalError("the writer has stopped"))
-
-    async def _one_batch(self) -> None:
-        if self._conn.in_transaction:
-            # A ROLLBACK that failed earlier left a transaction open: end it, or
-            # every BEGIN from now on would fail.
-            await self._rollback()
-        try:
-            await self._conn.execute("BEGIN IMMEDIATE")
-        except Exception as exc:
-            self._refuse_waiting(exc)
-            return
-        batch = _Batch(asyncio.get_running_loop())
-        # Stays an error unless the batch ends normally: if the writer task is
-        # cancelled mid-batch, nobody may take that for a commit.
-        outcome: Exception | None = sqlite3.OperationalError("the writer stopped mid-batch")
-        try:
-            await self._give_turns(batch)
-            if batch.ended:
-                pass
-            elif batch.lost is None:
-                batch.lost = await self._commit()
-            else:
-                await self._rollback()
-            outcome = batch.lost
-        except Exception as exc:  # a bug or an aiosqlite failure: lose this batch only
-            outcome = exc
-            await self._rollback()
-        finally:
-            batch.outcome.set_result(outcome)
-
-    async def _give_turns(self, batch: _Batch) -> None:
-        """Every write queued so far, and those that queue meanwhile, joins this batch.
-
-        Once the queue is empty the loop gets one more round before the commit:
-        requests it had ready that were about to write join this batch rather
-        than wait for the next fsync (a round costs microseconds; a commit, an fsync).
-
-        Savepoints cost a hop each, so the batch spends as few as it can: the
-        first job needs none (if it fails, the whole transaction is rolled back,
-        nothing else is in it yet, and the writes queued behind it start a new
-        one), and a job that succeeds leaves its savepoint open rather than
-        releasing it: the next job's savepoint nests inside, `ROLLBACK TO job`
-        goes back to the innermost one of that name, and COMMIT ends them all.
-        """
-        first = True
-        given = 0
-        while batch.lost is None and given < MAX_BATCH:
-            if not self._queue:
+                # One round of the loop first: requests it has ready that are about
+                # to write join this batch rather than wait for the next fsync.
                 await asyncio.sleep(0)
-                if not self._queue:
-                    return
-            job = self._queue.popleft()
-            if job.turn.done():  # cancelled while waiting
+                batch = self._take_batch()
+                if batch:
+                    await self._commit_batch(batch)
+        finally:
+            # However the writer ends, no write is left waiting.
+            self._refuse(list(self._queue), sqlite3.OperationalError("the writer has stopped"))
+            self._queue.clear()
+
+    def _take_batch(self) -> list[_Queued[Any]]:
+        batch: list[_Queued[Any]] = []
+        while self._queue and len(batch) < MAX_BATCH:
+            queued = self._queue.popleft()
+            if not queued.answer.done():  # not cancelled while waiting
+                batch.append(queued)
+        return batch
+
+    async def _commit_batch(self, batch: list[_Queued[Any]]) -> None:
+        try:
+            # aiosqlite runs functions on its thread through `_execute`, as its own
+            # `create_function` and `backup` do; it has no public name for it (the
+            # version is pinned in pyproject.toml, and every write test goes through it).
+            lost = await self._conn._execute(_run_batch, self._sqlite, batch)  # type: ignore[no-untyped-call]
+        except asyncio.CancelledError:
+            # The batch may still commit on the thread; nobody may take it for done.
+            self._refuse(batch, sqlite3.OperationalError("the writer was cancelled mid-batch"))
+            raise
+        except Exception as exc:  # the connection is closed, or a bug: lose this batch only
+            lost = exc
+        for queued in batch:
+            if queued.answer.done():  # cancelled after its batch had started
                 continue
-            if not first:
-                try:
-                    await self._conn.execute("SAVEPOINT job")
-                except sqlite3.Error as exc:
-                    batch.lost = exc
-                    if not job.turn.done():  # it may have been cancelled meanwhile
-                        job.turn.set_exception(_unavailable(exc))
-                    return
-                if job.turn.done():  # cancelled during the SAVEPOINT: an empty one
-                    continue
-            job.turn.set_result(batch)
-            given += 1
-            await asyncio.shield(job.done)
-            if job.failed is not None:
-                if first:
-                    # Not `_rollback()`: a cancelled job may still have a statement
-                    # in the thread, so ask SQLite in order, not `in_transaction` now.
-                    with suppress(sqlite3.Error):  # "no transaction is active"
-                        await self._conn.execute("ROLLBACK")
-                    batch.ended = True
-                    return
-                await self._undo(batch)
-            elif not self._conn.in_transaction:
-                # SQLite rolled the whole transaction back under a job that then
-                # carried on; without this, the next SAVEPOINT would open a new one.
-                batch.lost = sqlite3.OperationalError("transaction rolled back")
-            first = False
+            if queued.error is not None:
+                queued.answer.set_exception(queued.error)
+            elif lost is not None or not queued.ran:
+                queued.answer.set_exception(_unavailable(lost))
+            else:
+                queued.answer.set_result(queued.value)
 
-    async def _undo(self, batch: _Batch) -> None:
-        """Rolls the failed job back to its savepoint, or notes that the batch is lost."""
+    @staticmethod
+    def _refuse(batch: Sequence[_Queued[Any]], exc: Exception) -> None:
+        for queued in batch:
+            if not queued.answer.done():
+                queued.answer.set_exception(_unavailable(exc))
+
+
+def _run_batch(conn: sqlite3.Connection, batch: list[_Queued[Any]]) -> Exception | None:
+    """On the writer thread: the whole batch in one transaction. Returns None once
+    committed, or the error that lost it; each job's own outcome is left on it."""
+    if conn.in_transaction:
+        # A ROLLBACK that failed earlier left a transaction open: end it, or every
+        # BEGIN from now on would fail.
+        _rollback(conn)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as exc:  # locked past the busy timeout, unreadable file
+        return exc
+    for queued in batch:
+        if queued.answer.cancelled():  # cancelled on its way here: nothing to undo
+            continue
         try:
-            # Fails ("no such savepoint") if SQLite rolled the whole transaction back.
-            await self._conn.execute("ROLLBACK TO job")
+            conn.execute("SAVEPOINT job")
         except sqlite3.Error as exc:
-            batch.lost = exc
-
-    async def _commit(self) -> Exception | None:
-        try:
-            await self._conn.execute("COMMIT")
-        except Exception as exc:
-            # A failed COMMIT leaves the transaction open: end it, so the writer
-            # never stays mid-transaction.
-            await self._rollback()
+            _rollback(conn)
             return exc
-        return None
+        queued.ran = True
+        try:
+            queued.value = queued.context.run(_run_to_end, queued.job(Transaction(conn)))
+        except Exception as exc:
+            queued.error = exc
+            try:
+                # Fails ("no such savepoint") if SQLite rolled the whole transaction back.
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+            except sqlite3.Error as lost:
+                _rollback(conn)
+                return lost
+            continue
+        if not conn.in_transaction:
+            # SQLite rolled the whole transaction back under a job that then
+            # carried on; without this, the next SAVEPOINT would open a new one.
+            return sqlite3.OperationalError("transaction rolled back")
+        try:
+            conn.execute("RELEASE job")
+        except sqlite3.Error as exc:
+            _rollback(conn)
+            return exc
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        # A failed COMMIT leaves the transaction open: end it, so the writer
+        # never stays mid-transaction.
+        _rollback(conn)
+        return exc
+    return None
 
-    async def _rollback(self) -> None:
-        """Ends what is left of a lost batch (a WAL rollback only drops pages: no I/O)."""
-        if self._conn.in_transaction:
-            with suppress(sqlite3.Error):
-                await self._conn.execute("ROLLBACK")
 
-    def _refuse_waiting(self, exc: Exception) -> None:
-        """BEGIN failed (locked past the busy timeout, unreadable file): every write
-        waiting now gets the error rather than waiting the whole timeout again."""
-        while self._queue:
-            job = self._queue.popleft()
-            if not job.turn.done():
-                job.turn.set_exception(_unavailable(exc))
+def _run_to_end(job: Coroutine[Any, Any, T]) -> T:
+    """A job's coroutine, which never waits, run to its end in one step."""
+    try:
+        job.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    job.close()
+    raise RuntimeError("a write job awaited something other than its transaction")
 
 
-def _unavailable(exc: Exception) -> BaseException:
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Ends what is left of a lost batch (a WAL rollback only drops pages: no I/O)."""
+    if conn.in_transaction:
+        with suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+
+
+def _unavailable(exc: BaseException | None) -> BaseException:
     error = StorageUnavailable()
     error.__cause__ = exc
     return error

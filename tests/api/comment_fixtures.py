@@ -19,7 +19,7 @@ import httpx
 from service.app import create_app
 from service.auth import Role, create_token
 from service.config import Settings
-from service.storage.database import Database
+from service.storage.database import Database, Transaction
 from service.storage.visibility import refresh_visibility
 
 # Posting limits are off unless a test turns one on: most tests post many comments.
@@ -103,12 +103,15 @@ async def set_status(db_path: str, public_id: str, status: str) -> None:
     db = Database(db_path)
     await db.open()
     try:
-        async with db.write() as tx:
+
+        async def refresh(tx: Transaction) -> None:
             row = await tx.fetch_one(
                 "SELECT id, article_id FROM comments WHERE public_id = :id", {"id": public_id}
             )
             assert row is not None
             await refresh_visibility(tx, row["id"], row["article_id"])
+
+        await db.write(refresh)
     finally:
         await db.close()
 
