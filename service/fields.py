@@ -20,13 +20,15 @@ _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")  # fullmatch: `$` would allow a 
 SLUG_MAX = 120
 
 
-def _has_control(text: str, allowed: frozenset[str]) -> bool:
-    """Control characters, and lone surrogates (which no UTF-8 text can carry)."""
-    return any(
-        ch not in allowed
-        for ch in text
-        if ch < " " or "\x7f" <= ch <= "\x9f" or "\ud800" <= ch <= "\udfff"
-    )
+# Control characters (C0, DEL, C1), and lone surrogates (which no UTF-8 text can
+# carry); one regex scan rather than a Python loop over every character.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_BUT_NEWLINE_AND_TAB = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _has_control(text: str, *, allow_newline_and_tab: bool = False) -> bool:
+    pattern = _CONTROL_BUT_NEWLINE_AND_TAB if allow_newline_and_tab else _CONTROL
+    return pattern.search(text) is not None
 
 
 def clean_line(
@@ -34,7 +36,7 @@ def clean_line(
 ) -> str:
     """A one-line field such as a name or a title."""
     text = unicodedata.normalize("NFC", value).strip()
-    if _has_control(text, frozenset()):
+    if _has_control(text):
         raise ValueError("must not contain control characters")
     if name_rules and any(ch in _BIDI_CONTROLS for ch in text):
         raise ValueError("must not contain bidirectional control characters")
@@ -44,7 +46,7 @@ def clean_line(
 def clean_text(value: str, *, max_length: int, min_length: int = 1) -> str:
     """Multi-line text such as a comment body: newlines and tabs are kept, CR LF folded."""
     text = unicodedata.normalize("NFC", value.replace("\r\n", "\n")).strip()
-    if _has_control(text, frozenset("\n\t")):
+    if _has_control(text, allow_newline_and_tab=True):
         raise ValueError("must not contain control characters")
     return _check_length(text, min_length, max_length)
 
@@ -123,7 +125,7 @@ def normalize_email(value: str) -> Email:
         raise ValueError("is required")
     if len(text) > 254:
         raise ValueError("must be at most 254 characters")
-    if _has_control(text, frozenset()):
+    if _has_control(text):
         raise ValueError("must be a valid e-mail address")
     try:
         result = validate_email(text, check_deliverability=False)

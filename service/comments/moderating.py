@@ -9,7 +9,7 @@ one audit entry; the rest find the comment approved and answer a no-op.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from moderation.housekeeping import spam_purge_cutoff, stale_pending_cutoff
@@ -57,18 +57,19 @@ async def _apply(
         raise Conflict(str(exc)) from None
     if not decision.changed:
         return row
-    changed = await store.transition(
+    visibility = await store.transition(
         tx, row.id, from_status=row.status, to_status=decision.to_status.value,
         version=row.version, now=now_text(),
     )  # fmt: skip
-    if not changed:  # only possible if another writer slipped in; refuse rather than guess
+    if visibility is None:  # only possible if another writer slipped in; refuse rather than guess
         raise Conflict("the comment changed while it was being moderated")
-    await refresh_visibility(tx, row.id, row.article_id)
+    await refresh_visibility(tx, row.id, row.article_id, before=visibility)
     await add_audit_entry(
         tx, actor=actor, comment_id=row.public_id, action=action.value,
         from_status=row.status, to_status=decision.to_status.value, note=note,
     )  # fmt: skip
-    return await find(tx, public_id)
+    # Exactly what the conditional update changed, without reading the row again.
+    return replace(row, status=decision.to_status.value, version=row.version + 1)
 
 
 async def moderate(

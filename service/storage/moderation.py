@@ -102,14 +102,19 @@ async def get_comment(q: Queryable, public_id: str) -> ModerationRow | None:
 
 async def transition(
     tx: Transaction, comment_id: int, *, from_status: str, to_status: str, version: int, now: str
-) -> bool:
-    """One conditional update: it changes the row only if nobody changed it first."""
-    changed = await tx.execute(
+) -> str | None:
+    """One conditional update: it changes the row only if nobody changed it first.
+
+    Returns the comment's visibility (which the update leaves alone), or None if
+    nothing changed.
+    """
+    row = await tx.fetch_one(
         "UPDATE comments SET status = :to, moderated_at = :now, version = version + 1 "
-        "WHERE id = :id AND status = :from AND version = :version AND removed = 0",
+        "WHERE id = :id AND status = :from AND version = :version AND removed = 0 "
+        "RETURNING visibility",
         {"id": comment_id, "to": to_status, "from": from_status, "version": version, "now": now},
     )
-    return changed == 1
+    return None if row is None else str(row[0])
 
 
 @dataclass(frozen=True, slots=True)

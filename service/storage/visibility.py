@@ -22,12 +22,19 @@ RETURNING parent_id, visibility
 """
 
 
-async def refresh_visibility(tx: Transaction, comment_id: int, article_id: int) -> None:
-    """Recompute visibility from the comment up to its thread's root, then the count."""
-    before = await tx.fetch_one(
-        "SELECT visibility FROM comments WHERE id = :id", {"id": comment_id}
-    )
-    was_shown = before is not None and before["visibility"] == "shown"
+async def refresh_visibility(
+    tx: Transaction, comment_id: int, article_id: int, *, before: str | None = None
+) -> None:
+    """Recompute visibility from the comment up to its thread's root, then the count.
+
+    `before` is the comment's visibility before the change, if the caller has it.
+    """
+    if before is None:
+        row = await tx.fetch_one(
+            "SELECT visibility FROM comments WHERE id = :id", {"id": comment_id}
+        )
+        before = row["visibility"] if row is not None else None
+    was_shown = before == "shown"
     now_shown = False
     current: int | None = comment_id
     first = True
