@@ -23,15 +23,15 @@ from moderation.rules import (
     evaluate,
 )
 from moderation.states import Status
-from service.clock import format_time, utc_now
+from service.clock import format_time, now_text, utc_now
 from service.comments.fields import NEW_COMMENT
 from service.config import Settings
-from service.content.articles import get_public_article
 from service.content.rendering import render_comment
-from service.errors import Conflict, FieldError, Forbidden, InvalidInput, RateLimited
+from service.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, RateLimited
 from service.fields import Email
 from service.keys import Keys
 from service.storage import comments as store
+from service.storage.articles import get_comment_target
 from service.storage.audit import add_audit_entry
 from service.storage.database import Database, Queryable, Transaction
 from service.validation import collect
@@ -101,7 +101,10 @@ async def submit(
     await judge(db)
 
     async def store_comment(tx: Transaction) -> str:
-        article = await get_public_article(tx, slug)
+        # The article's id and whether it takes comments, not its whole text.
+        article = await get_comment_target(tx, slug, now_text())
+        if article is None:
+            raise NotFound("no such article")
         if not article.comments_open:
             raise Forbidden("comments are closed on this article")
         parent_id, thread_id, depth = await _place_reply(

@@ -83,6 +83,22 @@ async def get_article(q: Queryable, slug: str) -> ArticleRow | None:
     return _article(row) if row else None
 
 
+@dataclass(frozen=True, slots=True)
+class CommentTarget:
+    """What posting a comment needs of its article, without its text."""
+
+    id: int
+    comments_open: bool
+
+
+async def get_comment_target(q: Queryable, slug: str, now: str) -> CommentTarget | None:
+    row = await q.fetch_one(
+        f"SELECT a.id, a.comments_open FROM articles a WHERE a.slug = :slug AND {PUBLIC_FILTER}",
+        {"slug": slug, "now": now},
+    )
+    return CommentTarget(id=row[0], comments_open=bool(row[1])) if row else None
+
+
 async def get_public_article(q: Queryable, slug: str, now: str) -> ArticleRow | None:
     row = await q.fetch_one(
         f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN authors au ON au.id = a.author_id "
