@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
@@ -140,8 +141,10 @@ class Database:
         self._reader: sqlite3.Connection | None = None
         self._spare_readers: list[sqlite3.Connection] = []
         self._all_readers: list[sqlite3.Connection] = []
+        self._loop_thread: int | None = None
 
     async def open(self) -> None:
+        self._loop_thread = threading.get_ident()
         try:
             self._writer_conn, on_thread = await _connect_writer(self.path, self._writer_pragmas)
             self._writer = GroupWriter(self._writer_conn, on_thread)
@@ -188,6 +191,7 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[InlineReader]:
         """A reader to oneself, for several statements in one snapshot."""
+        self._on_loop()
         conn = self._spare_readers.pop() if self._spare_readers else self._new_reader()
         try:
             async with storage_errors():
@@ -199,8 +203,16 @@ class Database:
         finally:
             self._spare_readers.append(conn)
 
+    def _on_loop(self) -> None:
+        """Readers belong to the event loop's thread. A write job runs on the writer's
+        thread and reads through its transaction; reading here instead would share
+        a connection between threads and miss the job's own uncommitted rows."""
+        if threading.get_ident() != self._loop_thread:
+            raise RuntimeError("a write job read through the Database, not its transaction")
+
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         assert self._reader is not None, "database is not open"
+        self._on_loop()
         return await InlineReader(self._reader).fetch_all(sql, params)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:

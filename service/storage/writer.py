@@ -14,9 +14,10 @@ post took six hops, an approval nine; together they cost more CPU than the SQL
 statements its jobs run.
 
 A job's statements never wait (the transaction answers at once, on the thread),
-so its coroutine runs to its end in one step; a job that awaits anything else
-(a sleep, a network call) is a bug, refused with RuntimeError. A job runs in a
-copy of its caller's context, so its log lines keep the request id.
+so its coroutine runs to its end in one step; a job that suspends on anything
+else (a sleep, a network call) is a bug, refused with RuntimeError, and so is a
+job that reads through the Database rather than its transaction (database.py).
+A job runs in a copy of its caller's context, so its log lines keep the request id.
 
 A job that fails is rolled back to its savepoint alone and the others commit;
 later jobs see the rows of earlier ones, so rules such as the duplicate check
@@ -25,10 +26,11 @@ transaction under a job (disk full, I/O error), or the commit fails, every job
 of the batch that did not fail by itself is told the database is unavailable;
 none was acknowledged.
 
-A write cancelled while it waits in the queue is dropped. Once its batch has
-reached the thread it runs and commits; its caller sees the cancellation, not
-the acknowledgement. A COMMIT that fails (an I/O error) is answered 503 although
-SQLite may have made it durable.
+A write cancelled before its turn on the thread is dropped. Once it has
+started it runs and commits; its caller sees the cancellation, not the
+acknowledgement. Two cases are answered 503 although SQLite may have made the
+write durable: a COMMIT that fails (an I/O error), and a writer task cancelled
+while its batch was on the thread.
 """
 
 from __future__ import annotations
@@ -123,12 +125,16 @@ class GroupWriter:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="byline-writer")
 
     async def stop(self) -> None:
-        """Finishes the writes already queued, then ends the writer task."""
+        """Finishes the writes already queued, then ends the writer task.
+
+        Never raises the task's own end (cancelled, or a bug): closing goes on.
+        """
         self._closing = True
         self._wake.set()
         if self._task is not None:
-            # Shielded: a cancelled close must not cut the writer off mid-batch.
-            await asyncio.shield(self._task)
+            # `wait`, not `await task`: a cancelled close does not cancel the writer
+            # mid-batch, and a writer that ended badly does not stop the close.
+            await asyncio.wait([self._task])
             self._task = None
 
     async def write(self, job: Job[T]) -> T:
@@ -169,6 +175,7 @@ class GroupWriter:
         return batch
 
     async def _commit_batch(self, batch: list[_Queued[Any]]) -> None:
+        lost: BaseException | None = sqlite3.OperationalError("the batch did not finish")
         try:
             # aiosqlite runs functions on its thread through `_execute`, as its own
             # `create_function` and `backup` do; it has no public name for it (the
@@ -180,6 +187,12 @@ class GroupWriter:
             raise
         except Exception as exc:  # the connection is closed, or a bug: lose this batch only
             lost = exc
+        finally:
+            self._answer(batch, lost)
+
+    @staticmethod
+    def _answer(batch: list[_Queued[Any]], lost: BaseException | None) -> None:
+        """Each job's outcome, once its batch has ended (however it ended)."""
         for queued in batch:
             if queued.answer.done():  # cancelled after its batch had started
                 continue
@@ -219,8 +232,14 @@ def _run_batch(conn: sqlite3.Connection, batch: list[_Queued[Any]]) -> Exception
         queued.ran = True
         try:
             queued.value = queued.context.run(_run_to_end, queued.job(Transaction(conn)))
-        except Exception as exc:
-            queued.error = exc
+        except BaseException as exc:  # even CancelledError or GeneratorExit: the job's own
+            # A future cannot carry CancelledError, and the caller's task must not
+            # read it as its own cancellation.
+            queued.error = (
+                exc
+                if isinstance(exc, Exception)
+                else RuntimeError(f"a write job raised {type(exc).__name__}")
+            )
             try:
                 # Fails ("no such savepoint") if SQLite rolled the whole transaction back.
                 conn.execute("ROLLBACK TO job")

@@ -284,3 +284,61 @@ async def test_closing_lets_a_write_in_progress_finish(tmp_path: Path) -> None:
     assert await asyncio.wait_for(write, 5) == 1
     await asyncio.wait_for(closing_down, 5)
     assert stored(database) == {"last"}
+
+
+@pytest.mark.parametrize("error", [asyncio.CancelledError, GeneratorExit, KeyboardInterrupt])
+async def test_a_write_raising_a_base_exception_fails_alone(
+    db: Database, error: type[BaseException]
+) -> None:
+    async def odd(tx: Transaction) -> None:
+        await tx.execute("INSERT INTO notes (text) VALUES ('odd')")
+        raise error()
+
+    async with one_batch(db, writes=3):
+        a = asyncio.create_task(note(db, "a"))
+        b = asyncio.create_task(db.write(odd))
+        c = asyncio.create_task(note(db, "c"))
+    assert await a == 1
+    with pytest.raises(RuntimeError, match=f"raised {error.__name__}"):
+        await b  # not the caller's own cancellation, and not a hang
+    assert await c == 2
+    assert stored(db) == {"a", "c"}
+    assert await note(db, "d") == 3  # the writer lives on
+
+
+async def test_a_write_reading_through_the_database_is_refused(db: Database) -> None:
+    async def reads_beside(tx: Transaction) -> None:
+        await tx.execute("INSERT INTO notes (text) VALUES ('mine')")
+        await db.fetch_one("SELECT count(*) FROM notes")  # would miss 'mine'
+
+    with pytest.raises(RuntimeError, match="not its transaction"):
+        await db.write(reads_beside)
+    assert stored(db) == set()
+
+
+async def test_closing_after_the_writer_was_cancelled_mid_batch_still_closes(
+    tmp_path: Path,
+) -> None:
+    database = Database(str(tmp_path / "c.db"))
+    await database.open()
+    await database.write(create_notes)
+    running, release = threading.Event(), threading.Event()
+
+    async def slow(tx: Transaction) -> None:
+        await tx.execute("INSERT INTO notes (text) VALUES ('slow')")
+        running.set()
+        release.wait(10)
+
+    write = asyncio.create_task(database.write(slow))
+    await asyncio.to_thread(running.wait, 10)
+    writer_task = database._writer._task  # type: ignore[union-attr]
+    assert writer_task is not None
+    writer_task.cancel()
+    await asyncio.sleep(0.01)
+    release.set()
+    with pytest.raises(StorageUnavailable):
+        await write  # not acknowledged, though the thread may still commit it
+    await asyncio.wait_for(database.close(), 5)
+    assert database._writer_conn is None
+    with pytest.raises(AssertionError, match="not open"):
+        await database.fetch_one("SELECT 1")
