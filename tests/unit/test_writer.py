@@ -29,11 +29,16 @@ async def create_notes(tx: Transaction) -> None:
     await tx.execute("CREATE TABLE notes (text TEXT PRIMARY KEY)")
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(str(tmp_path / "w.db"))
+async def open_notes(path: Path) -> Database:
+    database = Database(str(path))
     await database.open()
     await database.write(create_notes)
+    return database
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_notes(tmp_path / "w.db")
     try:
         yield database
     finally:
@@ -57,6 +62,25 @@ async def note(db: Database, text: str, *, then: BaseException | None = None) ->
         return int(seen[0])
 
     return await db.write(insert)
+
+
+class HeldWrite:
+    """A write that stores `text`, then stops on the writer's thread until released."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.running, self.release = threading.Event(), threading.Event()
+
+    async def __call__(self, tx: Transaction) -> int:
+        await tx.execute("INSERT INTO notes (text) VALUES (:t)", {"t": self.text})
+        self.running.set()
+        self.release.wait(10)
+        row = await tx.fetch_one("SELECT count(*) FROM notes")
+        assert row is not None
+        return int(row[0])
+
+    async def started(self) -> None:
+        await asyncio.to_thread(self.running.wait, 10)
 
 
 async def test_writes_queued_together_commit_together_and_see_each_other(db: Database) -> None:
@@ -176,17 +200,11 @@ async def test_a_write_cancelled_in_the_queue_holds_up_nothing(db: Database) -> 
 
 
 async def test_a_write_cancelled_once_its_batch_runs_still_commits(db: Database) -> None:
-    running, release = threading.Event(), threading.Event()
-
-    async def slow(tx: Transaction) -> None:
-        await tx.execute("INSERT INTO notes (text) VALUES ('slow')")
-        running.set()
-        release.wait(10)
-
+    slow = HeldWrite("slow")
     task = asyncio.create_task(db.write(slow))
-    await asyncio.to_thread(running.wait, 10)
+    await slow.started()
     task.cancel()
-    release.set()
+    slow.release.set()
     with pytest.raises(asyncio.CancelledError):
         await task
     assert await note(db, "next") == 2
@@ -223,9 +241,7 @@ async def test_a_write_runs_in_its_callers_context(
 
 
 async def test_closing_commits_the_writes_already_queued(tmp_path: Path) -> None:
-    db = Database(str(tmp_path / "c.db"))
-    await db.open()
-    await db.write(create_notes)
+    db = await open_notes(tmp_path / "c.db")
     tasks = [asyncio.create_task(note(db, str(i))) for i in range(5)]
     await asyncio.sleep(0)
     await db.close()
@@ -234,9 +250,7 @@ async def test_closing_commits_the_writes_already_queued(tmp_path: Path) -> None
 
 
 async def test_closing_refuses_writes_that_come_after(tmp_path: Path) -> None:
-    db = Database(str(tmp_path / "c.db"))
-    await db.open()
-    await db.write(create_notes)
+    db = await open_notes(tmp_path / "c.db")
     await db.close()
     with pytest.raises(AssertionError, match="not open"):
         await note(db, "late")
@@ -262,25 +276,14 @@ async def test_a_steady_stream_of_writes_still_commits_in_bounded_batches(
 
 
 async def test_closing_lets_a_write_in_progress_finish(tmp_path: Path) -> None:
-    database = Database(str(tmp_path / "c.db"))
-    await database.open()
-    await database.write(create_notes)
-    running, release = threading.Event(), threading.Event()
-
-    async def slow(tx: Transaction) -> int:
-        await tx.execute("INSERT INTO notes (text) VALUES ('last')")
-        running.set()
-        release.wait(10)
-        row = await tx.fetch_one("SELECT count(*) FROM notes")
-        assert row is not None
-        return int(row[0])
-
+    database = await open_notes(tmp_path / "c.db")
+    slow = HeldWrite("last")
     write = asyncio.create_task(database.write(slow))
-    await asyncio.to_thread(running.wait, 10)
+    await slow.started()
     closing_down = asyncio.create_task(database.close())
     await asyncio.sleep(0.05)
     assert not closing_down.done()
-    release.set()
+    slow.release.set()
     assert await asyncio.wait_for(write, 5) == 1
     await asyncio.wait_for(closing_down, 5)
     assert stored(database) == {"last"}
@@ -319,23 +322,15 @@ async def test_a_write_reading_through_the_database_is_refused(db: Database) -> 
 async def test_closing_after_the_writer_was_cancelled_mid_batch_still_closes(
     tmp_path: Path,
 ) -> None:
-    database = Database(str(tmp_path / "c.db"))
-    await database.open()
-    await database.write(create_notes)
-    running, release = threading.Event(), threading.Event()
-
-    async def slow(tx: Transaction) -> None:
-        await tx.execute("INSERT INTO notes (text) VALUES ('slow')")
-        running.set()
-        release.wait(10)
-
+    database = await open_notes(tmp_path / "c.db")
+    slow = HeldWrite("slow")
     write = asyncio.create_task(database.write(slow))
-    await asyncio.to_thread(running.wait, 10)
+    await slow.started()
     writer_task = database._writer._task  # type: ignore[union-attr]
     assert writer_task is not None
     writer_task.cancel()
     await asyncio.sleep(0.01)
-    release.set()
+    slow.release.set()
     with pytest.raises(StorageUnavailable):
         await write  # not acknowledged, though the thread may still commit it
     await asyncio.wait_for(database.close(), 5)
