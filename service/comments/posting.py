@@ -23,7 +23,7 @@ from moderation.rules import (
     evaluate,
 )
 from moderation.states import Status
-from service.clock import format_time, now_text, utc_now
+from service.clock import format_time, utc_now
 from service.comments.fields import NEW_COMMENT
 from service.config import Settings
 from service.content.rendering import render_comment
@@ -76,6 +76,7 @@ async def submit(
     body_html = render_comment(submission.body)
     fingerprint = keys.fingerprint(" ".join(submission.body.casefold().split()))
     now = utc_now()
+    created_at = format_time(now)
     edit_token = secrets.token_urlsafe(EDIT_TOKEN_BYTES)
     expires = format_time(now + timedelta(seconds=settings.edit_window_seconds))
     email_key, client_key = keys.email_key(email.value), keys.client_key(client)
@@ -102,7 +103,7 @@ async def submit(
 
     async def store_comment(tx: Transaction) -> str:
         # The article's id and whether it takes comments, not its whole text.
-        article = await get_comment_target(tx, slug, now_text())
+        article = await get_comment_target(tx, slug, created_at)
         if article is None:
             raise NotFound("no such article")
         if not article.comments_open:
@@ -133,7 +134,7 @@ async def submit(
                 flags=json.dumps([{"rule": f.rule, "detail": f.detail} for f in verdict.flags]),
                 edit_token_hash=keys.fingerprint(edit_token),
                 edit_expires_at=expires,
-                created_at=format_time(now),
+                created_at=created_at,
             ),
         )
         await add_audit_entry(

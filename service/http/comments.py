@@ -79,9 +79,10 @@ class CommentController(Controller):
                 headers={"Retry-After": "1"},
             )  # fmt: skip
         require_json(request)
-        if len(await request.body()) > svc.settings.comment_max_body_bytes:
+        body = await request.body()
+        if len(body) > svc.settings.comment_max_body_bytes:
             return problem(413, "the request body is too large")  # type: ignore[return-value]
-        raw = decode_object(await request.body())
+        raw = decode_object(body)
         if not is_slug(slug):
             raise NotFound("no such article")
         client = client_network(request, svc.settings.trusted_proxies)

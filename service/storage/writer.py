@@ -163,7 +163,7 @@ class GroupWriter:
                     await self._commit_batch(batch)
         finally:
             # However the writer ends, no write is left waiting.
-            self._refuse(list(self._queue), sqlite3.OperationalError("the writer has stopped"))
+            self._answer(list(self._queue), sqlite3.OperationalError("the writer has stopped"))
             self._queue.clear()
 
     def _take_batch(self) -> list[_Queued[Any]]:
@@ -175,24 +175,23 @@ class GroupWriter:
         return batch
 
     async def _commit_batch(self, batch: list[_Queued[Any]]) -> None:
-        lost: BaseException | None = sqlite3.OperationalError("the batch did not finish")
+        # Stays an error unless the thread reports the commit: if the writer task is
+        # cancelled meanwhile, the batch may still commit, but nobody may take it for done.
+        lost: BaseException | None = sqlite3.OperationalError("the writer stopped mid-batch")
         try:
             # aiosqlite runs functions on its thread through `_execute`, as its own
             # `create_function` and `backup` do; it has no public name for it (the
             # version is pinned in pyproject.toml, and every write test goes through it).
             lost = await self._conn._execute(_run_batch, self._sqlite, batch)  # type: ignore[no-untyped-call]
-        except asyncio.CancelledError:
-            # The batch may still commit on the thread; nobody may take it for done.
-            self._refuse(batch, sqlite3.OperationalError("the writer was cancelled mid-batch"))
-            raise
         except Exception as exc:  # the connection is closed, or a bug: lose this batch only
             lost = exc
         finally:
             self._answer(batch, lost)
 
     @staticmethod
-    def _answer(batch: list[_Queued[Any]], lost: BaseException | None) -> None:
-        """Each job's outcome, once its batch has ended (however it ended)."""
+    def _answer(batch: Sequence[_Queued[Any]], lost: BaseException | None) -> None:
+        """Each job's outcome once its batch has ended, however it ended: a job that
+        never ran (or whose batch was lost) is told the database is unavailable."""
         for queued in batch:
             if queued.answer.done():  # cancelled after its batch had started
                 continue
@@ -202,12 +201,6 @@ class GroupWriter:
                 queued.answer.set_exception(_unavailable(lost))
             else:
                 queued.answer.set_result(queued.value)
-
-    @staticmethod
-    def _refuse(batch: Sequence[_Queued[Any]], exc: Exception) -> None:
-        for queued in batch:
-            if not queued.answer.done():
-                queued.answer.set_exception(_unavailable(exc))
 
 
 def _run_batch(conn: sqlite3.Connection, batch: list[_Queued[Any]]) -> Exception | None:
