@@ -66,18 +66,6 @@ async def read_own(
     return row
 
 
-async def read_accepted(db: Database, public_id: str) -> store.OwnCommentRow:
-    """The comment just posted, for its receipt.
-
-    Not checked against the edit token: with a short (or zero) edit window the
-    token may already have expired, and the post itself still succeeded.
-    """
-    row = await store.get_own_comment(db, public_id)
-    if row is None:
-        raise NotFound("no such comment")
-    return row
-
-
 async def edit_own(
     db: Database, keys: Keys, settings: Settings, public_id: str, token: str | None,
     raw: dict[str, Any],

@@ -34,6 +34,7 @@ from service.storage import comments as store
 from service.storage.articles import get_comment_target
 from service.storage.audit import add_audit_entry
 from service.storage.database import Database, Queryable, Transaction
+from service.storage.owner import OwnCommentRow
 from service.validation import collect
 
 EDIT_TOKEN_BYTES = 24  # 192 bits
@@ -52,7 +53,7 @@ def rule_settings(settings: Settings) -> RuleSettings:
 
 @dataclass(frozen=True)
 class Accepted:
-    public_id: str
+    comment: OwnCommentRow
     edit_token: str
     edit_expires_at: str
 
@@ -101,7 +102,7 @@ async def submit(
     # instead of after every queued write; the check that counts is repeated below.
     await judge(db)
 
-    async def store_comment(tx: Transaction) -> str:
+    async def store_comment(tx: Transaction) -> OwnCommentRow:
         # The article's id and whether it takes comments, not its whole text.
         article = await get_comment_target(tx, slug, created_at)
         if article is None:
@@ -113,7 +114,7 @@ async def submit(
         )
         verdict = await judge(tx)
         public_id = new_public_id()
-        await store.insert_comment(
+        stored = await store.insert_comment(
             tx,
             store.NewComment(
                 public_id=public_id,
@@ -136,15 +137,16 @@ async def submit(
                 edit_expires_at=expires,
                 created_at=created_at,
             ),
+            data["parent_id"],
         )
         await add_audit_entry(
             tx, actor="author", comment_id=public_id, action="submit",
             from_status=None, to_status=verdict.status.value, note=None,
         )  # fmt: skip
-        return public_id
+        return stored
 
-    public_id = await db.write(store_comment)
-    return Accepted(public_id=public_id, edit_token=edit_token, edit_expires_at=expires)
+    stored = await db.write(store_comment)
+    return Accepted(comment=stored, edit_token=edit_token, edit_expires_at=expires)
 
 
 def _judge(submission: Submission, facts: store.PostingFacts, settings: Settings) -> Verdict:

@@ -91,9 +91,8 @@ class CommentController(Controller):
             accepted = await posting.submit(svc.db, svc.keys, svc.settings, slug, raw, client)
         finally:
             svc.posts_in_flight -= 1
-        row = await owner.read_accepted(svc.db, accepted.public_id)
         receipt = CommentReceipt(
-            comment=own_view(row),
+            comment=own_view(accepted.comment),
             status=Status.PENDING.value,  # spam answers exactly like pending
             edit_token=accepted.edit_token,
             edit_expires_at=accepted.edit_expires_at,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import msgspec
 
 from service.storage.database import Queryable, Transaction
+from service.storage.owner import OwnCommentRow
 
 _PUBLIC_COLUMNS = (
     "id, public_id, parent_id, thread_id, depth, visibility, name, website, avatar_key, "
@@ -134,9 +135,12 @@ class NewComment:
     created_at: str
 
 
-async def insert_comment(tx: Transaction, new: NewComment) -> int:
+async def insert_comment(
+    tx: Transaction, new: NewComment, parent_public_id: str | None
+) -> OwnCommentRow:
+    """Stores a new comment and returns it as stored, for the commenter's receipt."""
     values = {name: getattr(new, name) for name in NewComment.__slots__}
-    comment_id = await tx.insert(
+    row = await tx.fetch_one(
         "INSERT INTO comments (public_id, article_id, parent_id, thread_id, depth, status, "
         "name, email, website, body, body_html, email_key, avatar_key, client_key, "
         "body_fingerprint, flags, edit_token_hash, edit_expires_at, created_at) VALUES "
@@ -145,10 +149,18 @@ async def insert_comment(tx: Transaction, new: NewComment) -> int:
         # rowid is max(id) + 1, so the thread id is known without a second statement.
         "coalesce(:thread_id, (SELECT coalesce(max(id), 0) + 1 FROM comments)), :depth, :status, "
         ":name, :email, :website, :body, :body_html, :email_key, :avatar_key, :client_key, "
-        ":body_fingerprint, :flags, :edit_token_hash, :edit_expires_at, :created_at)",
+        ":body_fingerprint, :flags, :edit_token_hash, :edit_expires_at, :created_at) "
+        # The receipt is read from the statement that wrote it, not by a second query.
+        "RETURNING id, public_id, article_id, depth, status, removed, name, website, "
+        "avatar_key, body, body_html, edit_token_hash, edit_expires_at, created_at, "
+        "edited_at, version",
         values,
     )
-    return comment_id
+    assert row is not None  # an INSERT that did not raise returned its row
+    (comment_id, public_id, article_id, depth, status, removed, *rest) = row
+    return OwnCommentRow(
+        comment_id, public_id, article_id, parent_public_id, depth, status, bool(removed), *rest
+    )
 
 
 @dataclass(frozen=True, slots=True)
