@@ -10,6 +10,9 @@ duplicate check) and passes the answers in as `Facts`; `evaluate` runs:
 5. moderation terms, same fields -> flagged;
 6. links in the body, at or above `max_links` -> flagged.
 
+`refuse_floods` (1-2) and `judge_content` (3-6) are the two halves, for a
+caller that checks the facts more than once but the text only once.
+
 The refusals come first because the poster is told about them; after that
 the answer is the same 202 whatever the rules find, so a spammer cannot
 probe which rule caught them (API.md: spam answers exactly like pending).
@@ -123,11 +126,21 @@ def evaluate(submission: Submission, facts: Facts, settings: RuleSettings) -> Ve
     All flags are collected, not just the first, so a moderator sees every
     reason at once.
     """
+    refuse_floods(facts, settings)
+    return judge_content(submission, settings)
+
+
+def refuse_floods(facts: Facts, settings: RuleSettings) -> None:
+    """The rules that read the database's facts: raise Flooding or Duplicate."""
     wait = _flood_wait(facts, settings)
     if wait is not None:
         raise Flooding(wait)
     if facts.duplicate:
         raise Duplicate()
+
+
+def judge_content(submission: Submission, settings: RuleSettings) -> Verdict:
+    """The rules that read only the submission; the same text always gets the same verdict."""
     spam = [
         *_honeypot_flags(submission.trap),
         *_term_flags(

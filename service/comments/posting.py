@@ -6,6 +6,7 @@ transaction, so two workers cannot both let a flood through.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import time
@@ -19,8 +20,8 @@ from moderation.rules import (
     Flooding,
     RuleSettings,
     Submission,
-    Verdict,
-    evaluate,
+    judge_content,
+    refuse_floods,
 )
 from moderation.states import Status
 from service.clock import format_time, utc_now
@@ -75,14 +76,37 @@ async def submit(
         trap=data["trap"],
     )
     body_html = render_comment(submission.body)
+    # The text's verdict needs no lock; only the flood facts are read inside it.
+    verdict = judge_content(submission, rule_settings(settings))
     fingerprint = keys.fingerprint(" ".join(submission.body.casefold().split()))
     now = utc_now()
     created_at = format_time(now)
     edit_token = secrets.token_urlsafe(EDIT_TOKEN_BYTES)
     expires = format_time(now + timedelta(seconds=settings.edit_window_seconds))
     email_key, client_key = keys.email_key(email.value), keys.client_key(client)
+    new_comment = store.NewComment(
+        public_id="",  # drawn inside the write
+        article_id=0,
+        parent_id=None,
+        thread_id=None,
+        depth=0,
+        status=verdict.status.value,
+        name=submission.name,
+        email=email.value,
+        website=submission.website,
+        body=submission.body,
+        body_html=body_html,
+        email_key=email_key,
+        avatar_key=keys.avatar_key(email.value),
+        client_key=client_key,
+        body_fingerprint=fingerprint,
+        flags=json.dumps([{"rule": f.rule, "detail": f.detail} for f in verdict.flags]),
+        edit_token_hash=keys.fingerprint(edit_token),
+        edit_expires_at=expires,
+        created_at=created_at,
+    )
 
-    async def judge(q: Queryable) -> Verdict:
+    async def refuse_floods_seen_by(q: Queryable) -> None:
         facts = await store.posting_facts(
             q,
             email_key=email_key,
@@ -96,11 +120,11 @@ async def submit(
             rows=settings.post_rate_limit,
             duplicate_window=settings.duplicate_window_seconds,
         )
-        return _judge(submission, facts, settings)
+        _refuse_floods(facts, settings)
 
     # A first look without the write lock refuses floods and duplicates at once,
     # instead of after every queued write; the check that counts is repeated below.
-    await judge(db)
+    await refuse_floods_seen_by(db)
 
     async def store_comment(tx: Transaction) -> OwnCommentRow:
         # The article's id and whether it takes comments, not its whole text.
@@ -112,30 +136,17 @@ async def submit(
         parent_id, thread_id, depth = await _place_reply(
             tx, settings, article.id, data["parent_id"]
         )
-        verdict = await judge(tx)
+        await refuse_floods_seen_by(tx)
         public_id = new_public_id()
         stored = await store.insert_comment(
             tx,
-            store.NewComment(
+            dataclasses.replace(
+                new_comment,
                 public_id=public_id,
                 article_id=article.id,
                 parent_id=parent_id,
                 thread_id=thread_id,
                 depth=depth,
-                status=verdict.status.value,
-                name=submission.name,
-                email=email.value,
-                website=submission.website,
-                body=submission.body,
-                body_html=body_html,
-                email_key=email_key,
-                avatar_key=keys.avatar_key(email.value),
-                client_key=client_key,
-                body_fingerprint=fingerprint,
-                flags=json.dumps([{"rule": f.rule, "detail": f.detail} for f in verdict.flags]),
-                edit_token_hash=keys.fingerprint(edit_token),
-                edit_expires_at=expires,
-                created_at=created_at,
             ),
             data["parent_id"],
         )
@@ -149,10 +160,9 @@ async def submit(
     return Accepted(comment=stored, edit_token=edit_token, edit_expires_at=expires)
 
 
-def _judge(submission: Submission, facts: store.PostingFacts, settings: Settings) -> Verdict:
+def _refuse_floods(facts: store.PostingFacts, settings: Settings) -> None:
     try:
-        return evaluate(
-            submission,
+        refuse_floods(
             Facts(
                 seconds_since_last_by_email=facts.seconds_since_last_by_email,
                 seconds_since_last_by_client=facts.seconds_since_last_by_client,
