@@ -5,8 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from service.content.rendering import (
+    _comment_parser,
+    _is_plain_prose,
+    _render_light,
     derive_excerpt,
     plain_text,
     render_article,
@@ -123,3 +128,41 @@ def test_an_excerpt_does_not_end_in_punctuation_before_the_ellipsis() -> None:
 @pytest.mark.parametrize("render", [render_article, render_comment])
 def test_strikethrough_survives_sanitizing(render: Callable[[str], str]) -> None:
     assert render("~~gone~~") == "<p><s>gone</s></p>"
+
+
+# Characters plain prose is made of, plus the ones near its edges: Markdown
+# marks, line starts, Unicode spaces and separators, quotes.
+_PROSE_ALPHABET = st.sampled_from(
+    [*"abc XYZ019.,;:!?'\"()/@$%^{}-+=#", "\n", "\n\n", "  ", "\t", "\u00a0", "\u2028",
+    "\u3000", "\x85", "é", "日本", "🙂", "&", "*", "_", "`", "<", ">", "[", "]", "~", "|", "\\",
+    "1.", "2)", "---", "==", "#"]
+)  # fmt: skip
+
+
+@given(st.lists(_PROSE_ALPHABET, max_size=40).map("".join))
+@settings(max_examples=3000, deadline=None)
+def test_plain_prose_renders_as_the_parser_renders_it(markdown: str) -> None:
+    if _is_plain_prose(markdown):
+        assert _render_light(markdown) == _comment_parser.render(markdown)
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    [
+        "Thanks, this helped.",
+        'She said "try it" and it worked!\nSecond line.\n\n\nNew paragraph (really).',
+        "Question: does 3.5 work with 2 workers? 100% yes",
+        "\nleading and trailing blank lines\n",
+    ],
+)
+def test_everyday_comments_take_the_plain_prose_path(markdown: str) -> None:
+    assert _is_plain_prose(markdown)
+    assert _render_light(markdown) == _comment_parser.render(markdown)
+
+
+@pytest.mark.parametrize(
+    "markdown",
+    ["*em*", "a  \nb", "    code", "1. item", "- item", "> quote", "a\tb", "x &amp; y", "# h"],
+)
+def test_anything_markdown_reacts_to_goes_to_the_parser(markdown: str) -> None:
+    assert not _is_plain_prose(markdown)
