@@ -6,6 +6,7 @@ transaction, so two workers cannot both let a flood through.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import json
 import secrets
@@ -60,7 +61,15 @@ class Accepted:
 
 
 def new_public_id() -> str:
-    return secrets.token_urlsafe(12)
+    """16 URL-safe characters: the time in milliseconds, then 48 random bits.
+
+    Ids of comments posted together share a prefix, so the inserts of one
+    batch land on the same few index pages instead of one random page each,
+    and each commit writes fewer pages. The time is public anyway (created_at).
+    """
+    millis = time.time_ns() // 1_000_000
+    raw = millis.to_bytes(6, "big") + secrets.token_bytes(6)
+    return base64.urlsafe_b64encode(raw).decode("ascii")
 
 
 async def submit(
