@@ -89,7 +89,8 @@ async def erase_comment(tx: Transaction, comment_id: int, article_id: int) -> bo
     )
     await refresh_visibility(tx, comment_id, article_id)
     child = await tx.fetch_one(
-        "SELECT 1 FROM comments WHERE parent_id = :id LIMIT 1", {"id": comment_id}
+        "SELECT 1 FROM comments INDEXED BY comments_children WHERE parent_id = :id LIMIT 1",
+        {"id": comment_id},
     )
     if child is None:
         await tx.execute("DELETE FROM comments WHERE id = :id", {"id": comment_id})

@@ -13,7 +13,7 @@ from service.storage.database import Transaction
 _REFRESH = """
 UPDATE comments SET visibility = CASE
     WHEN status = 'approved' AND removed = 0 THEN 'shown'
-    WHEN EXISTS (SELECT 1 FROM comments AS child
+    WHEN EXISTS (SELECT 1 FROM comments AS child INDEXED BY comments_children
                  WHERE child.parent_id = comments.id AND child.visibility <> 'hidden')
         THEN 'tombstone'
     ELSE 'hidden' END
