@@ -93,8 +93,10 @@ async def submit(
     edit_token = secrets.token_urlsafe(EDIT_TOKEN_BYTES)
     expires = format_time(now + timedelta(seconds=settings.edit_window_seconds))
     email_key, client_key = keys.email_key(email.value), keys.client_key(client)
+    # Everything but the id and the place in the thread, which are settled inside
+    # the write (the article may close, the parent may be removed meanwhile).
     new_comment = store.NewComment(
-        public_id="",  # drawn inside the write
+        public_id="",
         article_id=0,
         parent_id=None,
         thread_id=None,

@@ -146,15 +146,21 @@ def full_scans(detail: str) -> str | None:
     return table
 
 
+def assert_no_full_scan(path: Path, name: str, call: Call) -> list[tuple[str, list[str]]]:
+    plans = plans_of(path, call)
+    for sql, plan in plans:
+        scanned = [detail for detail in plan if full_scans(detail)]
+        assert not scanned, f"{name}: {scanned} in the plan of\n{sql}"
+    return plans
+
+
 def _params(calls: dict[str, Call]) -> list[Any]:
     return [pytest.param(name, marks=KNOWN_BAD.get(name, ()), id=name) for name in calls]
 
 
 @pytest.mark.parametrize("name", _params(HOT))
 def test_no_full_scan(db_path: Path, name: str) -> None:
-    for sql, plan in plans_of(db_path, HOT[name]):
-        scanned = [detail for detail in plan if full_scans(detail)]
-        assert not scanned, f"{name}: {scanned} in the plan of\n{sql}"
+    assert_no_full_scan(db_path, name, HOT[name])
 
 
 def _queue_stats(q: PlanRecorder) -> Awaitable[Any]:
@@ -163,16 +169,12 @@ def _queue_stats(q: PlanRecorder) -> Awaitable[Any]:
 
 @pytest.mark.parametrize("name", _params({"moderation queue stats": _queue_stats}))
 def test_moderation_queue_stats_do_not_scan(db_path: Path, name: str) -> None:
-    for sql, plan in plans_of(db_path, _queue_stats):
-        scanned = [detail for detail in plan if full_scans(detail)]
-        assert not scanned, f"{name}: {scanned} in the plan of\n{sql}"
+    assert_no_full_scan(db_path, name, _queue_stats)
 
 
 @pytest.mark.parametrize("name", _params(LEADING_INDEX))
 def test_starts_from_the_right_index(db_path: Path, name: str) -> None:
-    for sql, plan in plans_of(db_path, LEADING_INDEX[name]):
-        scanned = [detail for detail in plan if full_scans(detail)]
-        assert not scanned, f"{name}: {scanned} in the plan of\n{sql}"
+    for sql, plan in assert_no_full_scan(db_path, name, LEADING_INDEX[name]):
         first = next(d for d in plan if d.startswith(("SEARCH", "SCAN")))
         assert EXPECTED_LEAD[name].match(first), f"{name} starts with {first!r}:\n{sql}"
 
@@ -229,13 +231,9 @@ WRITE_PATH: dict[str, Call] = {
 
 @pytest.mark.parametrize("name", _params(WRITE_PATH))
 def test_write_path_does_not_scan_with_real_statistics(analyzed_db_path: Path, name: str) -> None:
-    for sql, plan in plans_of(analyzed_db_path, WRITE_PATH[name]):
-        scanned = [detail for detail in plan if full_scans(detail)]
-        assert not scanned, f"{name}: {scanned} in the plan of\n{sql}"
+    assert_no_full_scan(analyzed_db_path, name, WRITE_PATH[name])
 
 
 @pytest.mark.parametrize("name", _params(HOT))
 def test_hot_reads_do_not_scan_with_real_statistics(analyzed_db_path: Path, name: str) -> None:
-    for sql, plan in plans_of(analyzed_db_path, HOT[name]):
-        scanned = [detail for detail in plan if full_scans(detail)]
-        assert not scanned, f"{name}: {scanned} in the plan of\n{sql}"
+    assert_no_full_scan(analyzed_db_path, name, HOT[name])
