@@ -40,6 +40,9 @@ async def _lifespan(app: Litestar) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     db = Database(settings.database)
     await db.open()
+    metrics: Metrics | None = app.state.metrics
+    if metrics is not None:
+        db.observe_batches(metrics.write_batch)
     try:
         secret = await db.write(ensure_secret)
         app.state.services = Services(settings=settings, db=db, keys=Keys(secret))

@@ -51,6 +51,7 @@ from service.services import services
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_BATCH_BUCKETS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)  # writer.MAX_BATCH is 64
 _POST_COMMENT = ("POST", "/v1/articles/{slug}/comments")
 # What a comment POST's status means, for operators.
 _SUBMISSION_OUTCOME = {
@@ -80,15 +81,21 @@ Observe = Callable[[float], None]
 class _LocalHistogram:
     """One histogram series in plain Python: the event loop is its only writer."""
 
-    __slots__ = ("counts", "total")
+    __slots__ = ("buckets", "counts", "total")
 
-    def __init__(self) -> None:
-        self.counts = [0] * (len(_BUCKETS) + 1)  # the last one is +Inf
+    def __init__(self, buckets: tuple[float, ...] = _BUCKETS) -> None:
+        self.buckets = buckets
+        self.counts = [0] * (len(buckets) + 1)  # the last one is +Inf
         self.total = 0.0
 
-    def observe(self, seconds: float) -> None:
-        self.counts[bisect_left(_BUCKETS, seconds)] += 1
-        self.total += seconds
+    def observe(self, value: float) -> None:
+        self.counts[bisect_left(self.buckets, value)] += 1
+        self.total += value
+
+    def add_to(self, family: HistogramMetricFamily, labels: tuple[str, ...]) -> None:
+        bounds = [*(repr(float(b)) for b in self.buckets), "+Inf"]
+        cumulative = list(accumulate(self.counts))
+        family.add_metric(labels, list(zip(bounds, cumulative, strict=True)), self.total)
 
 
 class _LocalCounter:
@@ -105,6 +112,11 @@ _REQUESTS = (
     "byline_http_request_duration_seconds",
     "Requests by method, route template and status class, and their latency "
     "(request start to end of response). `_count` counts requests.",
+)
+_WRITE_BATCHES = (
+    "byline_write_batch_size",
+    "Writes per group commit (one transaction, one fsync). `_count` counts commits, "
+    "`_sum` the writes they carried.",
 )
 _SUBMISSIONS = (
     "byline_comment_submissions",
@@ -132,6 +144,8 @@ class Metrics:
         self._submissions: dict[str, _LocalCounter] = {}
         self._decisions: dict[str, _LocalCounter] = {}
         self._observers: dict[tuple[str, str, int], Observe] = {}
+        self._write_batches = _LocalHistogram(_BATCH_BUCKETS)
+        self.write_batch: Observe = self._write_batches.observe
         if self.multiprocess_dir:
             # A registry of the app's own: several apps may share a process (tests).
             registry = CollectorRegistry(auto_describe=True)
@@ -140,6 +154,9 @@ class Metrics:
             )
             self._shared_submissions = Counter(*_SUBMISSIONS, ("outcome",), registry=registry)
             self._shared_decisions = Counter(*_DECISIONS_HELP, ("action",), registry=registry)
+            self.write_batch = Histogram(
+                *_WRITE_BATCHES, buckets=_BATCH_BUCKETS, registry=registry
+            ).observe
 
     def _request_series(self, method: str, route: str, status: str) -> Observe:
         if self.multiprocess_dir:
@@ -185,11 +202,12 @@ class Metrics:
 
     def _local_families(self) -> Iterator[Metric]:
         requests = HistogramMetricFamily(*_REQUESTS, labels=("method", "route", "status"))
-        bounds = [*(repr(float(b)) for b in _BUCKETS), "+Inf"]
         for labels, series in sorted(self._histograms.items()):
-            cumulative = list(accumulate(series.counts))
-            requests.add_metric(labels, list(zip(bounds, cumulative, strict=True)), series.total)
+            series.add_to(requests, labels)
         yield requests
+        batches = HistogramMetricFamily(*_WRITE_BATCHES)
+        self._write_batches.add_to(batches, ())
+        yield batches
         for (name, text), counters, label in (
             (_SUBMISSIONS, self._submissions, "outcome"),
             (_DECISIONS_HELP, self._decisions, "action"),

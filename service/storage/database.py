@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
@@ -172,6 +172,11 @@ class Database:
         self._all_readers.clear()
         self._spare_readers.clear()
         self._reader = None
+
+    def observe_batches(self, observe: Callable[[int], None]) -> None:
+        """Calls `observe(size)` for every batch of writes the writer commits."""
+        assert self._writer is not None, "database is not open"
+        self._writer.on_batch = observe
 
     @property
     def waiting_writes(self) -> int:

@@ -115,6 +115,8 @@ class GroupWriter:
         self._wake = asyncio.Event()
         self._closing = False
         self._task: asyncio.Task[None] | None = None
+        # Told each batch's size as it starts (the metrics' group-commit histogram).
+        self.on_batch: Callable[[int], None] | None = None
 
     @property
     def waiting(self) -> int:
@@ -160,6 +162,8 @@ class GroupWriter:
                 await asyncio.sleep(0)
                 batch = self._take_batch()
                 if batch:
+                    if self.on_batch is not None:
+                        self.on_batch(len(batch))
                     await self._commit_batch(batch)
         finally:
             # However the writer ends, no write is left waiting.

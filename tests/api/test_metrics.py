@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
@@ -128,3 +129,26 @@ async def test_metrics_send_no_cors_headers(tmp_path: Path) -> None:
     async with open_site(tmp_path) as site:
         response = await site.client.get("/metrics", headers={"Origin": "https://x.example"})
     assert not [h for h in response.headers if h.startswith("access-control-")]
+
+
+async def test_group_commits_are_counted_with_the_writes_they_carry(tmp_path: Path) -> None:
+    async with open_site(tmp_path) as site:
+        before = await scrape(site)
+        answers = await asyncio.gather(
+            *(site.post(email=f"r{i}@example.org", body=f"Comment {i}.") for i in range(8))
+        )
+        assert [answer.status_code for answer in answers] == [202] * 8
+        after = await scrape(site)
+
+    commits = value(after, "byline_write_batch_size_count") - value(
+        before, "byline_write_batch_size_count"
+    )
+    writes = value(after, "byline_write_batch_size_sum") - value(
+        before, "byline_write_batch_size_sum"
+    )
+    assert writes == 8  # the eight posts, and nothing else wrote
+    assert 1 <= commits <= 8
+    # Every commit falls in some bucket: the +Inf bucket counts them all.
+    assert value(after, "byline_write_batch_size_bucket", le="+Inf") == value(
+        after, "byline_write_batch_size_count"
+    )

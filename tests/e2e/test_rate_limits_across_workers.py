@@ -78,15 +78,17 @@ def assert_limited(r: httpx.Response) -> None:
     assert 1 <= int(r.headers["retry-after"]) <= 15
 
 
-def rate_limited_total(base: str) -> float:
+def metric(base: str, name: str, **labels: str) -> float:
     text = httpx.get(base + "/metrics", timeout=5).text
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name == "byline_comment_submissions_total" and sample.labels == {
-                "outcome": "rate_limited"
-            }:
+            if sample.name == name and sample.labels == labels:
                 return sample.value
     return 0.0
+
+
+def rate_limited_total(base: str) -> float:
+    return metric(base, "byline_comment_submissions_total", outcome="rate_limited")
 
 
 def test_the_flood_limit_holds_whichever_worker_answers(server: str) -> None:
@@ -127,3 +129,5 @@ def test_the_flood_limit_holds_whichever_worker_answers(server: str) -> None:
     # Every worker's /metrics sums every worker's counters.
     for _ in range(6):
         assert rate_limited_total(server) == refused
+        # Group commits too: one accepted post per round, plus the article's publication.
+        assert metric(server, "byline_write_batch_size_sum") >= rounds + 1
