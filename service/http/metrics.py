@@ -4,6 +4,7 @@ Per request: one histogram observation (plain Python in one process), labelled b
 route *template* (`/v1/articles/{slug}`, never the raw path: no slugs or ids)
 and the status class. Comment submissions and moderation decisions are counted
 by outcome from the same observation, so the handlers carry no metrics code.
+The writer reports each group commit's size (one observation per batch).
 Queue sizes are read from the database when scraped, so every worker reports
 the same, true numbers.
 
