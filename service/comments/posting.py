@@ -85,8 +85,9 @@ async def submit(
         trap=data["trap"],
     )
     body_html = render_comment(submission.body)
+    rules = rule_settings(settings)
     # The text's verdict needs no lock; only the flood facts are read inside it.
-    verdict = judge_content(submission, rule_settings(settings))
+    verdict = judge_content(submission, rules)
     fingerprint = keys.fingerprint(" ".join(submission.body.casefold().split()))
     now = utc_now()
     created_at = format_time(now)
@@ -131,7 +132,7 @@ async def submit(
             rows=settings.post_rate_limit,
             duplicate_window=settings.duplicate_window_seconds,
         )
-        _refuse_floods(facts, settings)
+        _refuse_floods(facts, rules, duplicates_checked=settings.duplicate_window_seconds > 0)
 
     # A first look without the write lock refuses floods and duplicates at once,
     # instead of after every queued write; the check that counts is repeated below.
@@ -171,7 +172,9 @@ async def submit(
     return Accepted(comment=stored, edit_token=edit_token, edit_expires_at=expires)
 
 
-def _refuse_floods(facts: store.PostingFacts, settings: Settings) -> None:
+def _refuse_floods(
+    facts: store.PostingFacts, rules: RuleSettings, *, duplicates_checked: bool
+) -> None:
     try:
         refuse_floods(
             Facts(
@@ -179,11 +182,11 @@ def _refuse_floods(facts: store.PostingFacts, settings: Settings) -> None:
                 seconds_since_last_by_client=facts.seconds_since_last_by_client,
                 recent_count_by_email=facts.recent_count_by_email,
                 recent_count_by_client=facts.recent_count_by_client,
-                duplicate=facts.duplicate and settings.duplicate_window_seconds > 0,
+                duplicate=facts.duplicate and duplicates_checked,
                 oldest_recent_age_by_email=facts.oldest_recent_by_email,
                 oldest_recent_age_by_client=facts.oldest_recent_by_client,
             ),
-            rule_settings(settings),
+            rules,
         )
     except Flooding as exc:
         raise RateLimited(
