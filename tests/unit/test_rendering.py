@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.content.rendering import (
+    _COMMENT_TAGS,
     _comment_parser,
     _is_plain_prose,
-    _render_light,
+    _sanitize,
     derive_excerpt,
     plain_text,
     render_article,
@@ -139,11 +140,25 @@ _PROSE_ALPHABET = st.sampled_from(
 )  # fmt: skip
 
 
+def _parsed_and_sanitized(markdown: str) -> str:
+    """The path every text took before plain prose had its own."""
+    rendered = _comment_parser.render(markdown)
+    return _sanitize(rendered, tags=_COMMENT_TAGS, link_rel="nofollow ugc noopener")
+
+
 @given(st.lists(_PROSE_ALPHABET, max_size=40).map("".join))
 @settings(max_examples=3000, deadline=None)
-def test_plain_prose_renders_as_the_parser_renders_it(markdown: str) -> None:
+def test_plain_prose_renders_as_the_parser_and_sanitizer_render_it(markdown: str) -> None:
     if _is_plain_prose(markdown):
-        assert _render_light(markdown) == _comment_parser.render(markdown)
+        assert render_comment(markdown) == _parsed_and_sanitized(markdown)
+
+
+@given(st.text(max_size=60))
+@settings(max_examples=2000, deadline=None)
+def test_any_accepted_text_renders_as_the_full_path_renders_it(markdown: str) -> None:
+    # All of Unicode, lone surrogates included: what the alphabet above misses.
+    if _is_plain_prose(markdown):
+        assert render_comment(markdown) == _parsed_and_sanitized(markdown)
 
 
 @pytest.mark.parametrize(
@@ -153,11 +168,12 @@ def test_plain_prose_renders_as_the_parser_renders_it(markdown: str) -> None:
         'She said "try it" and it worked!\nSecond line.\n\n\nNew paragraph (really).',
         "Question: does 3.5 work with 2 workers? 100% yes",
         "\nleading and trailing blank lines\n",
+        "no\u00a0break space, \u201ccurly\u201d quotes and 'single' ones",
     ],
 )
 def test_everyday_comments_take_the_plain_prose_path(markdown: str) -> None:
     assert _is_plain_prose(markdown)
-    assert _render_light(markdown) == _comment_parser.render(markdown)
+    assert render_comment(markdown) == _parsed_and_sanitized(markdown)
 
 
 @pytest.mark.parametrize(
