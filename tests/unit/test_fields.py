@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from service.fields import (
     Email,
+    _is_plain_address,
     clean_line,
     clean_optional_url,
     clean_slug,
@@ -185,6 +190,51 @@ def test_bad_emails(value: str, message: str) -> None:
     assert str(caught.value) == message
     if value.strip():
         assert value.strip() not in str(caught.value)
+
+
+def _by_the_library(text: str) -> str | None:
+    """email-validator's own answer: the lower-cased address, or None if refused."""
+    try:
+        return validate_email(text, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+# Pieces that sit on both sides of the plain-address shortcut's edges: every
+# ASCII atom character, dots, hyphens, Punycode and reserved names, digits-only
+# and long labels, Unicode, quotes and brackets.
+_ADDRESS_PIECES = st.sampled_from(
+    [*"aZ09.-_+!#$%&'*/=?^`{|}~@\"() []", "xn--", "ab--", "--", "test", "localhost",
+    "local", "onion", "arpa", "invalid", ".com", ".org", ".c0m", ".123", "example", "é", "ß",
+    "İ", "K", "．", "。", "a" * 61, "a" * 63, "a" * 64]
+)  # fmt: skip
+
+
+@given(st.lists(_ADDRESS_PIECES, min_size=1, max_size=14).map("".join))
+@settings(max_examples=4000, deadline=None)
+@example("reader-1700000000-42@example.com")
+@example("A.B+tag@Sub.Example.CO.uk")
+@example("x@ab--cd.com")
+@example("x@sub.localhost")
+@example("x@example.c0m")
+@example("a" * 64 + "@example.com")
+@example("a" * 65 + "@example.com")
+@example("x@" + ("a" * 63 + ".") * 3 + "a" * 61 + ".com")
+def test_the_plain_address_shortcut_answers_as_email_validator_does(address: str) -> None:
+    if _is_plain_address(address):
+        assert _by_the_library(address) == address.lower()
+
+
+@given(st.lists(_ADDRESS_PIECES, min_size=1, max_size=14).map("".join))
+@settings(max_examples=2000, deadline=None)
+def test_normalizing_accepts_and_refuses_what_email_validator_does(address: str) -> None:
+    try:
+        ours: str | None = normalize_email(address).value
+    except ValueError:
+        ours = None
+    text = unicodedata.normalize("NFC", address).strip()
+    expected = _by_the_library(text) if 0 < len(text) <= 254 else None
+    assert ours == expected
 
 
 def test_an_email_never_shows_itself(caplog: pytest.LogCaptureFixture) -> None:
