@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from moderation.text import count_links, find_terms, normalize_for_matching
+from moderation.text import (
+    _BARE_LINK,
+    _may_hold_bare_link,
+    count_links,
+    find_terms,
+    normalize_for_matching,
+)
 
 
 @pytest.mark.parametrize(
@@ -107,3 +116,34 @@ def test_find_terms(text: str, terms: tuple[str, ...], found: list[str]) -> None
 )
 def test_count_links(body: str, links: int) -> None:
     assert count_links(body) == links
+
+
+def test_bare_link_hints_rest_on_o_and_w_having_no_other_case_forms() -> None:
+    # The regex ignores case with Unicode rules, under which "ſ" matches "s"
+    # and "K" (Kelvin) matches "k"; the hints need "o" and "w" to have no such
+    # look-alikes, so that a "mailto:" or "www." match always holds "o:"/"O:"
+    # or "w."/"W.".
+    for letter in "ow":
+        pattern = re.compile(letter, re.IGNORECASE)
+        matching = {chr(c) for c in range(0x110000) if pattern.fullmatch(chr(c))}
+        assert matching == {letter, letter.upper()}
+
+
+# Every link start in every case, with the Unicode letters the regex takes for
+# s and i, amid text.
+_LOOK_ALIKES = {"s": "sSſ", "i": "iIıİ"}
+_LINK_STARTS = sorted(
+    "".join(letters)
+    for start in ("mailto:", "http://", "https://", "www.x")
+    for letters in itertools.product(*(_LOOK_ALIKES.get(c, c + c.upper()) for c in start))
+)
+_LINKISH = st.lists(st.sampled_from([*_LINK_STARTS, *" x.:/@\n", "é", "K", "ab"]), max_size=8).map(
+    "".join
+)
+
+
+@given(_LINKISH)
+@settings(max_examples=3000, deadline=None)
+def test_a_bare_link_is_never_skipped_by_the_hints(text: str) -> None:
+    if _BARE_LINK.search(text):
+        assert _may_hold_bare_link(text)
