@@ -118,6 +118,10 @@ async def submit(
         created_at=created_at,
     )
 
+    # The newest posts the rate rules look at: as many as the limit, or the last
+    # one for the minimum interval; none when both are off.
+    recent_rows = max(settings.post_rate_limit, int(settings.post_min_interval_seconds > 0))
+
     async def refuse_floods_seen_by(q: Queryable) -> None:
         facts = await store.posting_facts(
             q,
@@ -129,10 +133,10 @@ async def submit(
                 settings.post_rate_window_seconds, settings.post_min_interval_seconds
             ),
             rate_window=settings.post_rate_window_seconds,
-            rows=settings.post_rate_limit,
+            rows=recent_rows,
             duplicate_window=settings.duplicate_window_seconds,
         )
-        _refuse_floods(facts, rules, duplicates_checked=settings.duplicate_window_seconds > 0)
+        _refuse_floods(facts, rules)
 
     # A first look without the write lock refuses floods and duplicates at once,
     # instead of after every queued write; the check that counts is repeated below.
@@ -172,9 +176,7 @@ async def submit(
     return Accepted(comment=stored, edit_token=edit_token, edit_expires_at=expires)
 
 
-def _refuse_floods(
-    facts: store.PostingFacts, rules: RuleSettings, *, duplicates_checked: bool
-) -> None:
+def _refuse_floods(facts: store.PostingFacts, rules: RuleSettings) -> None:
     try:
         refuse_floods(
             Facts(
@@ -182,7 +184,7 @@ def _refuse_floods(
                 seconds_since_last_by_client=facts.seconds_since_last_by_client,
                 recent_count_by_email=facts.recent_count_by_email,
                 recent_count_by_client=facts.recent_count_by_client,
-                duplicate=facts.duplicate and duplicates_checked,
+                duplicate=facts.duplicate,
                 oldest_recent_age_by_email=facts.oldest_recent_by_email,
                 oldest_recent_age_by_client=facts.oldest_recent_by_client,
             ),

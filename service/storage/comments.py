@@ -174,8 +174,7 @@ class PostingFacts:
     duplicate: bool
 
 
-_FACTS = """
-SELECT
+_RATE_FACTS = """
     (SELECT json_group_array(t) FROM (
         SELECT unixepoch(created_at) AS t FROM comments INDEXED BY comments_by_email_key
         WHERE email_key = :email_key AND created_at >= :since
@@ -183,11 +182,18 @@ SELECT
     (SELECT json_group_array(t) FROM (
         SELECT unixepoch(created_at) AS t FROM comments INDEXED BY comments_by_client_key
         WHERE client_key = :client_key AND created_at >= :since
-        ORDER BY created_at DESC LIMIT :rows)) AS by_client,
+        ORDER BY created_at DESC LIMIT :rows)) AS by_client"""
+_DUPLICATE_FACT = """
     EXISTS (SELECT 1 FROM comments INDEXED BY comments_by_fingerprint
             WHERE body_fingerprint = :fingerprint AND created_at >= :duplicate_since
-            AND (email_key = :email_key OR client_key = :client_key)) AS duplicate
-"""
+            AND (email_key = :email_key OR client_key = :client_key)) AS duplicate"""
+# One statement per set of rules switched on; with none, nothing is read.
+_FACTS = {
+    (True, True): f"SELECT {_RATE_FACTS}, {_DUPLICATE_FACT}",
+    (True, False): f"SELECT {_RATE_FACTS}, 0 AS duplicate",
+    (False, True): f"SELECT '[]' AS by_email, '[]' AS by_client, {_DUPLICATE_FACT}",
+}
+_NOTHING_RECENT = PostingFacts(None, None, 0, 0, None, None, False)
 
 
 async def posting_facts(
@@ -206,19 +212,21 @@ async def posting_facts(
 
     Only the newest `rows` posts per address and per client are read: enough to
     know the last post, whether the rate limit is reached and when it frees up,
-    however many comments one client has posted.
+    however many comments one client has posted. `rows` 0 reads no recent
+    posts (no rate rule is on); `duplicate_window` 0 looks for no duplicate.
     """
+    sql = _FACTS.get((rows > 0, duplicate_window > 0))
+    if sql is None:
+        return _NOTHING_RECENT
     row = await q.fetch_one(
-        _FACTS,
+        sql,
         {
             "email_key": email_key,
             "client_key": client_key,
             "fingerprint": fingerprint,
             "since": _stamp(now_epoch - max(lookback_seconds, 1)),
-            "duplicate_since": _stamp(now_epoch - duplicate_window)
-            if duplicate_window > 0
-            else "9999",
-            "rows": max(rows, 1),
+            "duplicate_since": _stamp(now_epoch - duplicate_window),
+            "rows": rows,
         },
     )
     assert row is not None

@@ -95,6 +95,28 @@ HOT: dict[str, Call] = {
         rows=6,
         duplicate_window=3600,
     ),
+    "posting facts, rate rules only": lambda q: comments.posting_facts(
+        q,
+        email_key="e",
+        client_key="c",
+        fingerprint="f",
+        now_epoch=1.8e9,
+        lookback_seconds=600,
+        rate_window=600,
+        rows=1,
+        duplicate_window=0,
+    ),
+    "posting facts, duplicate rule only": lambda q: comments.posting_facts(
+        q,
+        email_key="e",
+        client_key="c",
+        fingerprint="f",
+        now_epoch=1.8e9,
+        lookback_seconds=600,
+        rate_window=600,
+        rows=0,
+        duplicate_window=3600,
+    ),
     "parent of a reply": lambda q: comments.get_parent(q, "abc"),
     "moderation queue": lambda q: moderation.list_queue(
         q, status="pending", article=None, limit=21, after=None
