@@ -7,7 +7,6 @@ transaction, so two workers cannot both let a flood through.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import json
 import secrets
 import time
@@ -94,14 +93,8 @@ async def submit(
     edit_token = secrets.token_urlsafe(EDIT_TOKEN_BYTES)
     expires = format_time(now + timedelta(seconds=settings.edit_window_seconds))
     email_key, client_key = keys.email_key(email.value), keys.client_key(client)
-    # Everything but the id and the place in the thread, which are settled inside
-    # the write (the article may close, the parent may be removed meanwhile).
+    # Everything but the id and the place in the thread (store.Placement).
     new_comment = store.NewComment(
-        public_id="",
-        article_id=0,
-        parent_id=None,
-        thread_id=None,
-        depth=0,
         status=verdict.status.value,
         name=submission.name,
         email=email.value,
@@ -157,21 +150,14 @@ async def submit(
         )
         await refuse_floods_seen_by(tx)
         public_id = new_public_id()
-        stored = await store.insert_comment(
-            tx,
-            dataclasses.replace(
-                new_comment,
-                public_id=public_id,
-                article_id=article.id,
-                parent_id=parent_id,
-                thread_id=thread_id,
-                depth=depth,
-            ),
-            data["parent_id"],
-        )
+        place = store.Placement(
+            public_id=public_id, article_id=article.id, parent_id=parent_id,
+            parent_public_id=data["parent_id"], thread_id=thread_id, depth=depth,
+        )  # fmt: skip
+        stored = await store.insert_comment(tx, new_comment, place)
         await add_audit_entry(
             tx, actor="author", comment_id=public_id, action="submit",
-            from_status=None, to_status=verdict.status.value, note=None,
+            from_status=None, to_status=verdict.status.value, note=None, at=created_at,
         )  # fmt: skip
         return stored
 

@@ -29,12 +29,14 @@ async def add_audit_entry(
     from_status: str | None,
     to_status: str | None,
     note: str | None,
+    at: str | None = None,
 ) -> None:
+    """`at` defaults to now; a caller that has just read the clock passes its reading."""
     await tx.execute(
         "INSERT INTO audit_log (at, actor, comment_id, action, from_status, to_status, note) "
         "VALUES (:at, :actor, :comment_id, :action, :from_status, :to_status, :note)",
         {
-            "at": now_text(),
+            "at": at or now_text(),
             "actor": actor,
             "comment_id": comment_id,
             "action": action,

@@ -114,11 +114,8 @@ async def get_parent(q: Queryable, public_id: str) -> ParentRow | None:
 
 @dataclass(frozen=True, slots=True)
 class NewComment:
-    public_id: str
-    article_id: int
-    parent_id: int | None
-    thread_id: int | None
-    depth: int
+    """A new comment's own content, settled before the write."""
+
     status: str
     name: str
     email: str
@@ -135,11 +132,29 @@ class NewComment:
     created_at: str
 
 
-async def insert_comment(
-    tx: Transaction, new: NewComment, parent_public_id: str | None
-) -> OwnCommentRow:
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a new comment goes, settled inside the write (the article may close,
+    the parent may be removed meanwhile)."""
+
+    public_id: str
+    article_id: int
+    parent_id: int | None
+    parent_public_id: str | None
+    thread_id: int | None
+    depth: int
+
+
+async def insert_comment(tx: Transaction, new: NewComment, place: Placement) -> OwnCommentRow:
     """Stores a new comment and returns it as stored, for the commenter's receipt."""
     values = {name: getattr(new, name) for name in NewComment.__slots__}
+    values.update(
+        public_id=place.public_id,
+        article_id=place.article_id,
+        parent_id=place.parent_id,
+        thread_id=place.thread_id,
+        depth=place.depth,
+    )
     row = await tx.fetch_one(
         "INSERT INTO comments (public_id, article_id, parent_id, thread_id, depth, status, "
         "name, email, website, body, body_html, email_key, avatar_key, client_key, "
@@ -159,8 +174,9 @@ async def insert_comment(
     assert row is not None  # an INSERT that did not raise returned its row
     (comment_id, public_id, article_id, depth, status, removed, *rest) = row
     return OwnCommentRow(
-        comment_id, public_id, article_id, parent_public_id, depth, status, bool(removed), *rest
-    )
+        comment_id, public_id, article_id, place.parent_public_id, depth, status, bool(removed),
+        *rest,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
