@@ -8,6 +8,7 @@ subscriber usually holds a whole /64.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Sequence
 from typing import Any
@@ -62,4 +63,14 @@ def network_key(address: Address | None) -> str:
 
 def client_network(request: Request[Any, Any, Any], proxies: Sequence[IPNetwork]) -> str:
     peer = request.client.host if request.client else None
+    if not proxies:  # the default: no X-Forwarded-For is believed, the peer is the client
+        return _peer_network(peer)
     return network_key(client_address(peer, request.headers.get("x-forwarded-for"), proxies))
+
+
+@functools.lru_cache(maxsize=4096)
+def _peer_network(peer: str | None) -> str:
+    # Cached: parsing an address costs about as much as the rest of a post's
+    # client bookkeeping, and readers post again from the same address. The
+    # keys are the server's peer addresses, never client-sent text.
+    return network_key(client_address(peer, None, ()))

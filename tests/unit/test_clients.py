@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from service.http.clients import client_address, network_key
+from service.http.clients import client_address, client_network, network_key
 
 PROXIES = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("2001:db8:ffff::/48"))
 
@@ -74,3 +74,41 @@ def test_ipv4_mapped_addresses_are_their_ipv4_address_for_trust_too() -> None:
     assert client_address("::ffff:10.0.0.1", "198.51.100.7", PROXIES) == addr("198.51.100.7")
     assert client_address("10.0.0.1", "::ffff:198.51.100.7", PROXIES) == addr("198.51.100.7")
     assert client_address("::ffff:203.0.113.5", "198.51.100.7", PROXIES) == addr("203.0.113.5")
+
+
+class _Peer:
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+
+class _Request:
+    """What client_network reads of a request: the peer and one header."""
+
+    def __init__(self, peer: str | None, forwarded_for: str | None = None) -> None:
+        self.client = _Peer(peer) if peer is not None else None
+        self.headers = {} if forwarded_for is None else {"x-forwarded-for": forwarded_for}
+
+
+@pytest.mark.parametrize(
+    ("peer", "expected"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+        ("not an address", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_without_proxies_the_peer_is_the_client_whatever_it_forwards(
+    peer: str | None, expected: str
+) -> None:
+    for _ in range(2):  # the second answer comes from the cache
+        request = _Request(peer, forwarded_for="198.51.100.7")
+        assert client_network(request, ()) == expected  # type: ignore[arg-type]
+
+
+def test_a_trusted_proxy_forwards_the_client() -> None:
+    proxies = (ipaddress.ip_network("10.0.0.0/8"),)
+    request = _Request("10.0.0.1", forwarded_for="198.51.100.7, 10.0.0.2")
+    assert client_network(request, proxies) == "198.51.100.7"  # type: ignore[arg-type]
+    assert client_network(_Request("10.0.0.1"), proxies) == "10.0.0.1"  # type: ignore[arg-type]
