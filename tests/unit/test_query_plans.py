@@ -68,6 +68,22 @@ def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 Call = Callable[[PlanRecorder], Awaitable[Any]]
 
+
+def _posting_facts(*, rows: int, duplicate_window: int) -> Call:
+    """The facts statement in the shape the switched-on rules ask for."""
+    return lambda q: comments.posting_facts(
+        q,
+        email_key="e",
+        client_key="c",
+        fingerprint="f",
+        now_epoch=1.8e9,
+        lookback_seconds=600,
+        rate_window=600,
+        rows=rows,
+        duplicate_window=duplicate_window,
+    )
+
+
 HOT: dict[str, Call] = {
     "thread roots, first page": lambda q: comments.list_roots(
         q, 1, newest_first=False, limit=21, after=None
@@ -84,39 +100,9 @@ HOT: dict[str, Call] = {
         q, now=NOW, tag="pain", limit=21, after=(NOW, 9)
     ),
     "list cache key": lambda q: articles.public_list_version(q, NOW),
-    "posting facts": lambda q: comments.posting_facts(
-        q,
-        email_key="e",
-        client_key="c",
-        fingerprint="f",
-        now_epoch=1.8e9,
-        lookback_seconds=600,
-        rate_window=600,
-        rows=6,
-        duplicate_window=3600,
-    ),
-    "posting facts, rate rules only": lambda q: comments.posting_facts(
-        q,
-        email_key="e",
-        client_key="c",
-        fingerprint="f",
-        now_epoch=1.8e9,
-        lookback_seconds=600,
-        rate_window=600,
-        rows=1,
-        duplicate_window=0,
-    ),
-    "posting facts, duplicate rule only": lambda q: comments.posting_facts(
-        q,
-        email_key="e",
-        client_key="c",
-        fingerprint="f",
-        now_epoch=1.8e9,
-        lookback_seconds=600,
-        rate_window=600,
-        rows=0,
-        duplicate_window=3600,
-    ),
+    "posting facts": _posting_facts(rows=6, duplicate_window=3600),
+    "posting facts, rate rules only": _posting_facts(rows=1, duplicate_window=0),
+    "posting facts, duplicate rule only": _posting_facts(rows=0, duplicate_window=3600),
     "parent of a reply": lambda q: comments.get_parent(q, "abc"),
     "moderation queue": lambda q: moderation.list_queue(
         q, status="pending", article=None, limit=21, after=None
