@@ -159,8 +159,11 @@ class ErasableRow:
 
 async def spam_older_than(tx: Transaction, cutoff: str) -> list[ErasableRow]:
     """Spam that has been spam since before `cutoff` (its arrival or the moderator's call)."""
+    # Named: with `PRAGMA optimize` statistics (a site with little spam) the planner
+    # chose to scan every comment in id order, under the write lock. The index holds
+    # only live comments by status, so this reads the spam alone, then sorts it.
     rows = await tx.fetch_all(
-        "SELECT id, public_id, article_id, status FROM comments "
+        "SELECT id, public_id, article_id, status FROM comments INDEXED BY comments_live_queue "
         "WHERE status = 'spam' AND removed = 0 AND coalesce(moderated_at, created_at) < :cutoff "
         "ORDER BY id",
         {"cutoff": cutoff},

@@ -251,6 +251,7 @@ WRITE_PATH: dict[str, Call] = {
     "visibility walk after a decision": lambda q: refresh_visibility(q, 20001, 1),  # type: ignore[arg-type]
     "visibility of a top-level comment": lambda q: refresh_visibility(q, 5, 1),  # type: ignore[arg-type]
     "erasing a comment": lambda q: owner.erase_comment(q, 7, 1),  # type: ignore[arg-type]
+    "spam past its retention": lambda q: moderation.spam_older_than(q, NOW),  # type: ignore[arg-type]
 }
 
 
