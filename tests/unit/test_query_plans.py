@@ -252,6 +252,7 @@ WRITE_PATH: dict[str, Call] = {
     "visibility of a top-level comment": lambda q: refresh_visibility(q, 5, 1),  # type: ignore[arg-type]
     "erasing a comment": lambda q: owner.erase_comment(q, 7, 1),  # type: ignore[arg-type]
     "spam past its retention": lambda q: moderation.spam_older_than(q, NOW),  # type: ignore[arg-type]
+    "a privacy request's comments": lambda q: moderation.list_by_email_key(q, "e"),
 }
 
 
