@@ -113,12 +113,10 @@ async def submit(
 
     # The newest posts the rate rules look at: as many as the limit, or the last
     # one for the minimum interval; none when both are off.
+    # (With every flood and duplicate rule off, posting_facts reads nothing.)
     recent_rows = max(settings.post_rate_limit, int(settings.post_min_interval_seconds > 0))
-    floods_checked = recent_rows > 0 or settings.duplicate_window_seconds > 0
 
     async def refuse_floods_seen_by(q: Queryable) -> None:
-        if not floods_checked:  # every flood and duplicate rule is off
-            return
         facts = await store.posting_facts(
             q,
             email_key=email_key,
