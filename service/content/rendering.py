@@ -46,12 +46,15 @@ _comment_parser = (
 )
 
 
-def _sanitize(rendered: str, *, tags: set[str], link_rel: str) -> str:
+def _without_lone_surrogates(text: str) -> str:
     # Lone surrogates cannot cross into the sanitizer; input cleaning refuses them
     # earlier, this keeps the renderer total for any str.
-    safe = rendered.encode("utf-8", "replace").decode("utf-8")
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _sanitize(rendered: str, *, tags: set[str], link_rel: str) -> str:
     return nh3.clean(
-        safe,
+        _without_lone_surrogates(rendered),
         tags=tags,
         attributes=_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,
@@ -101,7 +104,7 @@ def _plain_paragraphs(markdown: str) -> str:
     sanitizer; the sanitizer's serializer writes a no-break space as &nbsp; and
     every other character as it is (quotes included).
     """
-    text = markdown.encode("utf-8", "replace").decode("utf-8")  # as _sanitize does
+    text = _without_lone_surrogates(markdown)
     paragraphs = (block.strip("\n") for block in text.split("\n\n"))
     html_text = "\n".join(f"<p>{block}</p>" for block in paragraphs if block)
     return html_text.replace("\u00a0", "&nbsp;")
