@@ -264,3 +264,22 @@ def test_write_path_does_not_scan_with_real_statistics(analyzed_db_path: Path, n
 @pytest.mark.parametrize("name", _params(HOT))
 def test_hot_reads_do_not_scan_with_real_statistics(analyzed_db_path: Path, name: str) -> None:
     assert_no_full_scan(analyzed_db_path, name, HOT[name])
+
+
+class _NoReads:
+    """A Queryable that fails the test if anything is read through it."""
+
+    async def fetch_one(self, sql: str, params: Any = ()) -> Any:
+        raise AssertionError(f"read with every rule off: {sql}")
+
+    async def fetch_all(self, sql: str, params: Any = ()) -> Any:
+        raise AssertionError(f"read with every rule off: {sql}")
+
+
+def test_with_every_flood_and_duplicate_rule_off_no_facts_are_read() -> None:
+    read = _posting_facts(rows=0, duplicate_window=0)
+    facts = asyncio.run(read(_NoReads()))  # type: ignore[arg-type]
+    assert facts.recent_count_by_email == facts.recent_count_by_client == 0
+    assert facts.seconds_since_last_by_email is None
+    assert facts.seconds_since_last_by_client is None
+    assert not facts.duplicate
