@@ -143,9 +143,12 @@ def _refuse_lone_surrogates(value: dict[str, Any]) -> None:
                 raise InvalidInput([], "the body contains an unpaired surrogate") from None
 
 
+def is_json_media_type(content_type: str | None) -> bool:
+    return (content_type or "").split(";", 1)[0].strip().lower() == "application/json"
+
+
 def require_json(request: Request[Any, Any, Any]) -> None:
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-    if media_type != "application/json":
+    if not is_json_media_type(request.headers.get("content-type")):
         raise UnsupportedMediaType(detail="Content-Type must be application/json")
 
 

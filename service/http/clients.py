@@ -63,9 +63,17 @@ def network_key(address: Address | None) -> str:
 
 def client_network(request: Request[Any, Any, Any], proxies: Sequence[IPNetwork]) -> str:
     peer = request.client.host if request.client else None
+    # Only looked at behind a trusted proxy; the first value, as request.headers gives it.
+    forwarded_for = request.headers.get("x-forwarded-for") if proxies else None
+    return client_network_of(peer, forwarded_for, proxies)
+
+
+def client_network_of(
+    peer: str | None, forwarded_for: str | None, proxies: Sequence[IPNetwork]
+) -> str:
     if not proxies:  # the default: no X-Forwarded-For is believed, the peer is the client
         return _peer_network(peer)
-    return network_key(client_address(peer, request.headers.get("x-forwarded-for"), proxies))
+    return network_key(client_address(peer, forwarded_for, proxies))
 
 
 @functools.lru_cache(maxsize=4096)

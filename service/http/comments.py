@@ -29,7 +29,7 @@ from service.http.public_types import (
     PublicComment,
     encode,
 )
-from service.services import services
+from service.services import Services, services
 from service.storage import comments as store
 from service.storage.owner import OwnCommentRow
 
@@ -57,22 +57,54 @@ def _token(request: Request[Any, Any, Any]) -> str | None:
     return request.headers.get("x-edit-token")
 
 
+POST_ROUTE = "/articles/{slug:str}/comments"
+POST_MAX_BODY_BYTES = 64 * 1024  # Litestar's cap for the route; the setting may be lower
+
+
+def posts_saturated(svc: Services) -> bool:
+    return svc.posts_in_flight >= svc.settings.max_posts_in_flight
+
+
+def post_body_limit(svc: Services) -> int:
+    return min(svc.settings.comment_max_body_bytes, POST_MAX_BODY_BYTES)
+
+
+async def take_comment(svc: Services, slug: str, body: bytes, client: str) -> CommentReceipt:
+    """A post's body, decoded, judged and stored: the receipt, or a BylineError."""
+    raw = decode_object(body)
+    if not is_slug(slug):
+        raise NotFound("no such article")
+    svc.posts_in_flight += 1
+    try:
+        accepted = await posting.submit(svc.db, svc.keys, svc.settings, slug, raw, client)
+    finally:
+        svc.posts_in_flight -= 1
+    return CommentReceipt(
+        comment=own_view(accepted.comment),
+        status=Status.PENDING.value,  # spam answers exactly like pending
+        edit_token=accepted.edit_token,
+        edit_expires_at=accepted.edit_expires_at,
+    )
+
+
 class CommentController(Controller):
     path = "/v1"
     tags = ["comments"]
 
     @post(
-        "/articles/{slug:str}/comments",
+        POST_ROUTE,
         status_code=202,
         operation_class=body_operation(NewCommentBody),
-        request_max_body_size=64 * 1024,
+        request_max_body_size=POST_MAX_BODY_BYTES,
         summary="Leave a reply; it waits for moderation",
     )
     async def post_comment(
         self, request: Request[Any, Any, Any], slug: FromPath[str]
     ) -> Response[CommentReceipt]:
+        # service/http/hot_posts.py answers most posts before they get here, with the
+        # same checks in the same order and the same take_comment.
         svc = services(request)
-        if svc.posts_in_flight >= svc.settings.max_posts_in_flight:
+        if posts_saturated(svc):
             # Past this, each new post would only wait behind the others: refuse it now.
             return problem(  # type: ignore[return-value]
                 503, "too many comments are being posted; retry shortly",
@@ -80,23 +112,10 @@ class CommentController(Controller):
             )  # fmt: skip
         require_json(request)
         body = await request.body()
-        if len(body) > svc.settings.comment_max_body_bytes:
+        if len(body) > post_body_limit(svc):
             return problem(413, "the request body is too large")  # type: ignore[return-value]
-        raw = decode_object(body)
-        if not is_slug(slug):
-            raise NotFound("no such article")
         client = client_network(request, svc.settings.trusted_proxies)
-        svc.posts_in_flight += 1
-        try:
-            accepted = await posting.submit(svc.db, svc.keys, svc.settings, slug, raw, client)
-        finally:
-            svc.posts_in_flight -= 1
-        receipt = CommentReceipt(
-            comment=own_view(accepted.comment),
-            status=Status.PENDING.value,  # spam answers exactly like pending
-            edit_token=accepted.edit_token,
-            edit_expires_at=accepted.edit_expires_at,
-        )
+        receipt = await take_comment(svc, slug, body, client)
         return Response(receipt, status_code=202, headers=NO_STORE)
 
     @get("/articles/{slug:str}/comments", summary="Approved comments in thread order")

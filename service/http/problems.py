@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import traceback
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 from litestar import Request, Response
@@ -46,7 +46,21 @@ _CODE_BY_STATUS = {
 }
 
 
-def problem(
+class Problem(NamedTuple):
+    """A problem document ready to send: what Litestar's handlers wrap in a Response,
+    and what the hot POST layer (service/http/hot_posts.py) sends itself."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+    def response(self) -> Response[bytes]:
+        return Response(
+            self.body, status_code=self.status, media_type=PROBLEM_JSON, headers=self.headers
+        )
+
+
+def problem_of(
     status: int,
     detail: str,
     *,
@@ -54,7 +68,7 @@ def problem(
     field_errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
-) -> Response[bytes]:
+) -> Problem:
     body: dict[str, Any] = {
         "type": f"/problems/{code or _CODE_BY_STATUS.get(status, 'error')}",
         "title": HTTPStatus(status).phrase,
@@ -64,9 +78,21 @@ def problem(
     if field_errors is not None:
         body["errors"] = [{"field": e.field, "message": e.message} for e in field_errors]
     body.update(extra or {})
-    return Response(
-        msgspec.json.encode(body), status_code=status, media_type=PROBLEM_JSON, headers=headers
-    )
+    return Problem(status, msgspec.json.encode(body), headers or {})
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    field_errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response[bytes]:
+    return problem_of(
+        status, detail, code=code, field_errors=field_errors, headers=headers, extra=extra
+    ).response()
 
 
 def problem_document(exc: BylineError) -> dict[str, Any]:
@@ -83,18 +109,22 @@ def problem_document(exc: BylineError) -> dict[str, Any]:
     return document
 
 
-def handle_domain_error(request: Request[Any, Any, Any], exc: BylineError) -> Response[bytes]:
+def domain_problem(exc: BylineError, method: str, path: str) -> Problem:
     status = STATUS_BY_CODE.get(exc.code, 400)
     headers: dict[str, str] = {}
     if isinstance(exc, errors.RateLimited):
         headers["Retry-After"] = str(exc.retry_after_seconds)
     if isinstance(exc, errors.StorageUnavailable):
         headers["Retry-After"] = "1"
-        log.warning("storage unavailable on %s %s", request.method, request.url.path)
+        log.warning("storage unavailable on %s %s", method, path)
     if isinstance(exc, errors.Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
     field_errors = exc.errors if isinstance(exc, errors.InvalidInput) else None
-    return problem(status, exc.detail, code=exc.code, field_errors=field_errors, headers=headers)
+    return problem_of(status, exc.detail, code=exc.code, field_errors=field_errors, headers=headers)
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: BylineError) -> Response[bytes]:
+    return domain_problem(exc, request.method, request.url.path).response()
 
 
 def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
@@ -116,23 +146,20 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     return problem(status, detail, headers=dict(exc.headers or {}))
 
 
-def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
-    rid = request_id(request)
+def unexpected_problem(method: str, path: str, rid: str, exc: BaseException) -> Problem:
     # The record carries the request id (service.http.middleware); the message says it
     # too, for log lines read without the structured field.
-    log.error(
-        "unhandled error on %s %s [request %s]\n%s",
-        request.method,
-        request.url.path,
-        rid,
-        crash_report(exc),
-    )
-    return problem(
+    log.error("unhandled error on %s %s [request %s]\n%s", method, path, rid, crash_report(exc))
+    return problem_of(
         500,
         f"an internal error occurred; quote request id {rid} when reporting it",
         code="internal_error",
         extra={"request_id": rid},
     )
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    return unexpected_problem(request.method, request.url.path, request_id(request), exc).response()
 
 
 # Messages from SQLite name tables, columns and constraints, never values (parameters
