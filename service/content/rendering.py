@@ -52,33 +52,44 @@ def _without_lone_surrogates(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def _sanitize(rendered: str, *, tags: set[str], link_rel: str) -> str:
-    return nh3.clean(
-        _without_lone_surrogates(rendered),
+def _cleaner(tags: set[str], link_rel: str) -> nh3.Cleaner:
+    # Built once: nh3.clean converts its allow-lists into a new sanitizer on every
+    # call, which cost more than the sanitizing itself (41 against 17 µs a comment).
+    return nh3.Cleaner(
         tags=tags,
         attributes=_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,
         link_rel=link_rel,
         strip_comments=True,
-    ).strip()
+    )
+
+
+ARTICLE_CLEANER = _cleaner(_ARTICLE_TAGS, "noopener")
+BIO_CLEANER = _cleaner(_COMMENT_TAGS, "noopener")
+COMMENT_CLEANER = _cleaner(_COMMENT_TAGS, "nofollow ugc noopener")
+_TEXT_ONLY = nh3.Cleaner(tags=set())
+
+
+def _sanitize(rendered: str, cleaner: nh3.Cleaner) -> str:
+    return cleaner.clean(_without_lone_surrogates(rendered)).strip()
 
 
 def render_article(markdown: str) -> str:
-    return _sanitize(_article_parser.render(markdown), tags=_ARTICLE_TAGS, link_rel="noopener")
+    return _sanitize(_article_parser.render(markdown), ARTICLE_CLEANER)
 
 
 def render_bio(markdown: str) -> str:
-    return _render_light(markdown, link_rel="noopener")
+    return _render_light(markdown, BIO_CLEANER)
 
 
 def render_comment(markdown: str) -> str:
-    return _render_light(markdown, link_rel="nofollow ugc noopener")
+    return _render_light(markdown, COMMENT_CLEANER)
 
 
-def _render_light(markdown: str, *, link_rel: str) -> str:
+def _render_light(markdown: str, cleaner: nh3.Cleaner) -> str:
     if _is_plain_prose(markdown):
         return _plain_paragraphs(markdown)
-    return _sanitize(_comment_parser.render(markdown), tags=_COMMENT_TAGS, link_rel=link_rel)
+    return _sanitize(_comment_parser.render(markdown), cleaner)
 
 
 # Most comments are plain prose: no character or line start that any rule of
@@ -121,7 +132,7 @@ _BLOCK_BOUNDARY = re.compile(
 
 def plain_text(sanitized_html: str) -> str:
     """Text of already-sanitized HTML, for excerpts and search."""
-    text = nh3.clean(_BLOCK_BOUNDARY.sub(" ", sanitized_html), tags=set())
+    text = _TEXT_ONLY.clean(_BLOCK_BOUNDARY.sub(" ", sanitized_html))
     return _WHITESPACE.sub(" ", html.unescape(text)).strip()
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import nh3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from service.content import rendering
 from service.content.rendering import (
-    _COMMENT_TAGS,
+    COMMENT_CLEANER,
     _comment_parser,
     _is_plain_prose,
     _sanitize,
@@ -72,7 +74,7 @@ def test_the_sanitizer_is_a_second_wall() -> None:
         '<p onclick="x">a<script>alert(1)</script><a href="javascript:alert(1)">b</a>'
         '<img src="x" onerror="alert(1)"><iframe src="https://e.com"></iframe></p>'
     )
-    clean = rendering._sanitize(dirty, tags=rendering._ARTICLE_TAGS, link_rel="noopener")
+    clean = rendering._sanitize(dirty, rendering.ARTICLE_CLEANER)
     assert clean == '<p>a<a rel="noopener">b</a><img src="x"></p>'
 
 
@@ -143,7 +145,7 @@ _PROSE_ALPHABET = st.sampled_from(
 def _parsed_and_sanitized(markdown: str) -> str:
     """The path every text took before plain prose had its own."""
     rendered = _comment_parser.render(markdown)
-    return _sanitize(rendered, tags=_COMMENT_TAGS, link_rel="nofollow ugc noopener")
+    return _sanitize(rendered, COMMENT_CLEANER)
 
 
 @given(st.lists(_PROSE_ALPHABET, max_size=40).map("".join))
@@ -182,3 +184,39 @@ def test_everyday_comments_take_the_plain_prose_path(markdown: str) -> None:
 )
 def test_anything_markdown_reacts_to_goes_to_the_parser(markdown: str) -> None:
     assert not _is_plain_prose(markdown)
+
+
+# Tags, attributes and schemes the allow-lists name or leave out, for markup soup.
+_HTML_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<a href=\"https://e.org/x\" title=\"t\">", "<a href='javascript:x'>",
+        "<a href=\"mailto:a@b.c\">", "</a>", "<img src=\"x\" alt=\"a\" onerror=\"y\">",
+        "<script>", "</script>", "<h2>", "<table><tr><td>", "<ol start=\"3\">", "<li>",
+        "<!-- c -->", "<em>", "<s>", "<iframe src=x>", "&amp;", "&nbsp;", "<", ">", "\"", "'",
+        "text", " ", "\n", "\u00a0", "é",
+    ]
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("cleaner", "tags", "link_rel"),
+    [
+        (rendering.ARTICLE_CLEANER, rendering._ARTICLE_TAGS, "noopener"),
+        (rendering.BIO_CLEANER, rendering._COMMENT_TAGS, "noopener"),
+        (rendering.COMMENT_CLEANER, rendering._COMMENT_TAGS, "nofollow ugc noopener"),
+    ],
+)
+@given(st.lists(_HTML_PIECES, max_size=30).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_the_prebuilt_cleaners_sanitize_as_their_allow_lists_say(
+    cleaner: nh3.Cleaner, tags: set[str], link_rel: str, html: str
+) -> None:
+    expected = nh3.clean(
+        html,
+        tags=tags,
+        attributes=rendering._ATTRIBUTES,
+        url_schemes=rendering._URL_SCHEMES,
+        link_rel=link_rel,
+        strip_comments=True,
+    )
+    assert cleaner.clean(html) == expected

@@ -1,0 +1,43 @@
+"""Stored time text: RFC 3339 UTC, whole seconds, whatever zone a moment comes in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.clock import FORMAT, format_time, parse_time
+
+_ZONES = st.integers(min_value=-23 * 60, max_value=23 * 60).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+
+
+_MOMENTS = st.datetimes(
+    min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30), timezones=_ZONES
+)
+
+
+@given(st.lists(_MOMENTS, min_size=1, max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_every_moment_is_written_as_its_utc_time_even_when_asked_again(
+    moments: list[datetime],
+) -> None:
+    for moment in moments + moments:  # the second pass is answered from memory
+        assert format_time(moment) == moment.astimezone(UTC).strftime(FORMAT)
+
+
+def test_one_instant_in_two_zones_is_one_text() -> None:
+    noon = datetime(2026, 11, 27, 12, 0, 5, tzinfo=UTC)
+    east = noon.astimezone(timezone(timedelta(hours=5, minutes=30)))
+    assert format_time(east) == format_time(noon) == "2026-11-27T12:00:05Z"
+    assert parse_time(format_time(east)) == noon
+
+
+def test_a_time_without_a_zone_is_refused_every_time() -> None:
+    naive = datetime(2026, 11, 27, 12, 0, 5)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="time zone"):
+            format_time(naive)
