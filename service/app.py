@@ -19,6 +19,7 @@ from service.http.comments import CommentController
 from service.http.cors import Cors
 from service.http.docs import docs_assets_router, openapi_config
 from service.http.health import healthz, readyz
+from service.http.hot_decisions import hot_decisions
 from service.http.hot_posts import hot_posts
 from service.http.hot_reads import hot_reads
 from service.http.metrics import Metrics, metrics_endpoint
@@ -96,8 +97,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Around the whole router, inside the before_send hooks: router 404s and error
     # documents are measured and logged with their request id too, which Litestar's
     # app-level middleware (run only for matched routes) would miss.
-    # The cached public reads and comment posts are answered before the router, inside both.
-    handler = hot_posts(hot_reads(app.asgi_handler, app.state), app.state)
+    # The cached public reads, comment posts and moderators' single decisions are
+    # answered before the router, inside both.
+    handler = hot_decisions(hot_posts(hot_reads(app.asgi_handler, app.state), app.state), app.state)
     if metrics is not None:
         app.asgi_handler = metrics.middleware(handler)
     else:

@@ -155,12 +155,3 @@ def require_json(request: Request[Any, Any, Any]) -> None:
 async def read_body(request: Request[Any, Any, Any], spec: Spec) -> dict[str, Any]:
     require_json(request)
     return collect(decode_object(await request.body()), spec)
-
-
-async def read_optional_body(request: Request[Any, Any, Any], spec: Spec) -> dict[str, Any]:
-    """For routes whose body may be left out entirely (e.g. moderation actions)."""
-    raw = await request.body()
-    if not raw.strip():
-        return collect({}, spec)
-    require_json(request)
-    return collect(decode_object(raw), spec)

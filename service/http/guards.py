@@ -15,13 +15,19 @@ from service.errors import Forbidden, Unauthorized
 log = logging.getLogger("byline.auth")
 
 
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, if that is what it is."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
 def require_role(role: Role) -> Guard:
     async def guard(
         connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
     ) -> None:
-        scheme, _, token = connection.headers.get("authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        token = bearer_token(connection.headers.get("authorization"))
+        if token is None:
             log.info("authentication failed: no bearer token (%s)", connection.url.path)
             raise Unauthorized("a bearer token is required")
         record = await authenticate(connection.app.state.services.db, token)

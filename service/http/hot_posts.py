@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from litestar.datastructures import State
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPScope, Receive, ReceiveMessage, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 from service.errors import BylineError
 from service.fields import is_slug
@@ -31,15 +31,23 @@ from service.http.body import is_json_media_type
 from service.http.caching import request_header
 from service.http.clients import client_network_of
 from service.http.comments import post_body_limit, posts_saturated, take_comment
+from service.http.hot_path import (
+    JSON,
+    NO_STORE,
+    announced_length,
+    read_body,
+    replaying,
+    send_answer,
+    send_problem,
+)
 from service.http.middleware import request_id_of
-from service.http.problems import PROBLEM_JSON, Problem, domain_problem, unexpected_problem
+from service.http.problems import domain_problem, unexpected_problem
 from service.http.public_types import encode
 from service.services import Services
 
 _PREFIX = "/v1/articles/"
 _SUFFIX = "/comments"
 _ROUTE = "/v1/articles/{slug}/comments"  # as Litestar's router names it, for the metrics
-_RECEIPT_HEADERS = ((b"cache-control", b"no-store"), (b"content-type", b"application/json"))
 
 
 def _slug_of(scope: HTTPScope) -> str | None:
@@ -50,61 +58,15 @@ def _slug_of(scope: HTTPScope) -> str | None:
     return slug if is_slug(slug) else None
 
 
-def _announced_length(scope: HTTPScope) -> int | None:
-    text = request_header(scope, b"content-length")
-    if text is None or not (text.isascii() and text.isdigit()) or len(text) > 18:
-        return None  # absent, malformed or absurd: Litestar's to judge
-    return int(text)
-
-
 def _takes(scope: HTTPScope, svc: Services) -> bool:
     """Whether this layer answers the request: Litestar's early refusals stay Litestar's."""
-    length = _announced_length(scope)
+    length = announced_length(scope)
     return (
         length is not None
         and length <= post_body_limit(svc)
         and is_json_media_type(request_header(scope, b"content-type"))
         and not posts_saturated(svc)
     )
-
-
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes | None, list[ReceiveMessage]]:
-    """The whole body, or None (and what was read) if it runs past `limit` or breaks off."""
-    messages: list[ReceiveMessage] = []
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        messages.append(message)
-        if message["type"] != "http.request":
-            return None, messages  # a disconnect: Litestar's to report
-        chunks.append(message.get("body", b""))
-        size += len(chunks[-1])
-        if size > limit:
-            return None, messages
-        if not message.get("more_body", False):
-            return b"".join(chunks), messages
-
-
-def _replaying(messages: list[ReceiveMessage], receive: Receive) -> Receive:
-    """A receive that gives back what was already read, then reads on."""
-    pending = list(messages)
-
-    async def replay() -> ReceiveMessage:
-        return pending.pop(0) if pending else await receive()
-
-    return replay
-
-
-async def _send(send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
-    headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body, "more_body": False})
-
-
-def _problem_headers(document: Problem) -> list[tuple[bytes, bytes]]:
-    fields = [(name.lower().encode(), value.encode()) for name, value in document.headers.items()]
-    return [*fields, (b"content-type", PROBLEM_JSON.encode())]
 
 
 def hot_posts(app: ASGIApp, state: State) -> ASGIApp:
@@ -119,9 +81,9 @@ def hot_posts(app: ASGIApp, state: State) -> ASGIApp:
         if svc is None or slug is None or not _takes(scope, svc):
             await app(scope, receive, send)
             return
-        body, messages = await _read_body(receive, post_body_limit(svc))
+        body, messages = await read_body(receive, post_body_limit(svc))
         if body is None:
-            await app(scope, _replaying(messages, receive), send)
+            await app(scope, replaying(messages, receive), send)
             return
         scope["path_template"] = _ROUTE
         client = scope.get("client")
@@ -137,8 +99,8 @@ def hot_posts(app: ASGIApp, state: State) -> ASGIApp:
         except Exception as exc:  # what Litestar's last-resort handler would answer
             document = unexpected_problem(scope["method"], scope["path"], request_id_of(scope), exc)
         else:
-            await _send(send, 202, list(_RECEIPT_HEADERS), encode(receipt))
+            await send_answer(send, 202, [NO_STORE, JSON], encode(receipt))
             return
-        await _send(send, document.status, _problem_headers(document), document.body)
+        await send_problem(send, document)
 
     return answer

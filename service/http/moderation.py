@@ -21,7 +21,7 @@ from service.cursors import make_cursor, read_cursor
 from service.errors import BylineError, FieldError, InvalidInput
 from service.fields import clean_text, normalize_email
 from service.http.articles import Limit
-from service.http.body import read_body, read_optional_body
+from service.http.body import decode_object, read_body, require_json
 from service.http.guards import actor, require_role
 from service.http.moderation_types import (
     AuditList,
@@ -41,10 +41,18 @@ from service.http.moderation_types import (
 )
 from service.http.openapi_body import body_operation
 from service.http.problems import handle_domain_error, handle_http_error, problem_document
-from service.services import services
+from service.services import Services, services
 from service.storage import audit as audit_store
 from service.storage import moderation as store
-from service.validation import Spec, integer, optional_string, string, string_list, then
+from service.validation import (
+    Spec,
+    collect,
+    integer,
+    optional_string,
+    string,
+    string_list,
+    then,
+)
 
 NO_STORE = {"Cache-Control": "no-store"}
 BULK_MAX = 500
@@ -82,6 +90,18 @@ BULK = Spec(
     defaults={"note": None},
 )
 EMAIL = Spec(rules={"email": then(string, normalize_email)}, required=frozenset({"email"}))
+
+
+async def take_decision(
+    svc: Services, comment_id: str, action: Action, actor: str, body: bytes
+) -> ModerationComment:
+    """One decision on one comment, from its optional body: the comment as it now
+    stands, or a BylineError."""
+    data = collect(decode_object(body) if body.strip() else {}, DECISION)
+    row = await moderating.moderate(
+        svc.db, comment_id, action, actor=actor, note=data["note"], version=data["version"]
+    )
+    return moderation_comment(row)
 
 
 def _no_store(handler: Callable[[Request[Any, Any, Any], Any], Response[Any]]) -> Any:
@@ -154,12 +174,13 @@ class ModerationController(Controller):
     async def _decide(
         self, request: Request[Any, Any, Any], comment_id: str, action: Action
     ) -> Response[ModerationComment]:
-        data = await read_optional_body(request, DECISION)
-        row = await moderating.moderate(
-            services(request).db, comment_id, action, actor=actor(request),
-            note=data["note"], version=data["version"],
-        )  # fmt: skip
-        return _answer(row)
+        # service/http/hot_decisions.py answers most decisions before they get here,
+        # with the same checks in the same order and the same take_decision.
+        body = await request.body()
+        if body.strip():
+            require_json(request)
+        decided = await take_decision(services(request), comment_id, action, actor(request), body)
+        return Response(decided, headers=NO_STORE)
 
     @post(
         "/comments/{comment_id:str}/approve",

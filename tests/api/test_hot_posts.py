@@ -1,9 +1,7 @@
 """The hot POST layer (service/http/hot_posts.py) answers exactly as Litestar does.
 
-Every comparison runs one request against two sites on two fresh files holding the
-same data: one as served, one with the layer taken out. The served site counts the
-requests that reach Litestar's router behind the layer, so each test also knows
-which path answered.
+Every comparison runs one request against two sites (tests/api/hot_layers.py):
+one as served, one with the layer taken out.
 """
 
 from __future__ import annotations
@@ -17,13 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from litestar.datastructures import State
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message
 
 import service.app
 import service.comments.posting
 from service.http.hot_posts import hot_posts
+from tests.api import hot_layers
 from tests.api.comment_fixtures import Site, open_site
+from tests.api.hot_layers import RouterCalls, app_of, comparable
 from tests.api.test_log_hygiene import capturing
 from tests.api.test_metrics import REQUESTS, scrape, value
 
@@ -32,47 +31,12 @@ ADDRESS = "reader@example.org"
 VALID = {"name": "Reader", "email": ADDRESS, "body": "A *kind* comment."}
 
 
-class RouterCalls:
-    """How many requests got past the layer to Litestar's router."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def wrap(self, router: ASGIApp, state: State) -> ASGIApp:
-        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http":
-                self.count += 1
-            await router(scope, receive, send)
-
-        return hot_posts(counted, state)
-
-
 @asynccontextmanager
 async def two_sites(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: Any
 ) -> AsyncIterator[tuple[Site, Site, RouterCalls]]:
-    """The served site (with the layer, its router calls counted) and Litestar alone."""
-    calls = RouterCalls()
-    (tmp_path / "served").mkdir(parents=True)
-    (tmp_path / "alone").mkdir()
-    with monkeypatch.context() as patch:
-        patch.setattr(service.app, "hot_posts", calls.wrap)
-        served_site = open_site(tmp_path / "served", **settings)
-        served = await served_site.__aenter__()
-        patch.setattr(service.app, "hot_posts", lambda router, state: router)
-        try:
-            async with open_site(tmp_path / "alone", **settings) as alone:
-                for site in (served, alone):
-                    await site.article("closed", comments_open=False)
-                calls.count = 0  # the set-up's own requests
-                yield served, alone, calls
-        finally:
-            await served_site.__aexit__(None, None, None)
-
-
-def comparable(response: httpx.Response) -> list[tuple[str, str]]:
-    """Every header, in order, but the request id (one per request by design)."""
-    return [(k, v) for k, v in response.headers.multi_items() if k != "x-request-id"]
+    async with hot_layers.two_sites(tmp_path, monkeypatch, hot_posts, **settings) as sites:
+        yield sites
 
 
 async def both(
@@ -233,10 +197,8 @@ async def test_posts_over_the_in_flight_limit_get_litestars_503(
 ) -> None:
     async with two_sites(tmp_path, monkeypatch, max_posts_in_flight=1) as sites:
         served, alone, calls = sites
-        for site in (served, alone):
-            site.db  # noqa: B018 - the app's services hold the counter
-        served_services = served.client._transport.app.state.services  # type: ignore[attr-defined]
-        alone_services = alone.client._transport.app.state.services  # type: ignore[attr-defined]
+        served_services = app_of(served).state.services  # type: ignore[attr-defined]
+        alone_services = app_of(alone).state.services  # type: ignore[attr-defined]
         served_services.posts_in_flight = alone_services.posts_in_flight = 1
         fast, reference, routed = await both(served, alone, calls, json=VALID)
         assert routed == 1
@@ -343,10 +305,10 @@ async def asgi_post(
 async def test_a_body_in_pieces_is_read_whole_and_one_past_the_limit_is_replayed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = RouterCalls()
+    calls = RouterCalls(hot_posts)
     monkeypatch.setattr(service.app, "hot_posts", calls.wrap)
     async with open_site(tmp_path, comment_max_body_bytes=2048) as site:
-        app = site.client._transport.app  # type: ignore[attr-defined]
+        app = app_of(site)
         body = json.dumps(VALID).encode()
         pieces = [
             {"type": "http.request", "body": body[:7], "more_body": True},
@@ -374,10 +336,10 @@ async def test_a_body_in_pieces_is_read_whole_and_one_past_the_limit_is_replayed
 async def test_a_client_gone_mid_body_is_left_to_litestar(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = RouterCalls()
+    calls = RouterCalls(hot_posts)
     monkeypatch.setattr(service.app, "hot_posts", calls.wrap)
     async with open_site(tmp_path) as site:
-        app = site.client._transport.app  # type: ignore[attr-defined]
+        app = app_of(site)
         pieces = [{"type": "http.request", "body": b'{"name": ', "more_body": True}]
         set_up = calls.count
         await asgi_post(app, pieces, 60)

@@ -1,0 +1,64 @@
+"""Plumbing shared by the layers that answer hot requests in front of the router.
+
+Reading a body while keeping the option to hand the request on, handing it on with
+what was read, and sending an answer or a problem document.
+"""
+
+from __future__ import annotations
+
+from litestar.types import HTTPScope, Receive, ReceiveMessage, Send
+
+from service.http.caching import request_header
+from service.http.problems import PROBLEM_JSON, Problem
+
+Headers = list[tuple[bytes, bytes]]
+JSON = (b"content-type", b"application/json")
+NO_STORE = (b"cache-control", b"no-store")
+
+
+def announced_length(scope: HTTPScope) -> int | None:
+    text = request_header(scope, b"content-length")
+    if text is None or not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None  # absent, malformed or absurd: Litestar's to judge
+    return int(text)
+
+
+async def read_body(receive: Receive, limit: int) -> tuple[bytes | None, list[ReceiveMessage]]:
+    """The whole body, or None (and what was read) if it runs past `limit` or breaks off."""
+    messages: list[ReceiveMessage] = []
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return None, messages  # a disconnect: Litestar's to report
+        chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > limit:
+            return None, messages
+        if not message.get("more_body", False):
+            return b"".join(chunks), messages
+
+
+def replaying(messages: list[ReceiveMessage], receive: Receive) -> Receive:
+    """A receive that gives back what was already read, then reads on."""
+    pending = list(messages)
+
+    async def replay() -> ReceiveMessage:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
+async def send_answer(send: Send, status: int, headers: Headers, body: bytes) -> None:
+    """Headers in the order Litestar writes them: the handler's, type, then length."""
+    headers.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+async def send_problem(send: Send, document: Problem) -> None:
+    fields = [(name.lower().encode(), value.encode()) for name, value in document.headers.items()]
+    fields.append((b"content-type", PROBLEM_JSON.encode()))
+    await send_answer(send, document.status, fields, document.body)

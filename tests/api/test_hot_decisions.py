@@ -1,0 +1,270 @@
+"""The hot decision layer (service/http/hot_decisions.py) answers as Litestar does.
+
+Every comparison runs one request against two sites (tests/api/hot_layers.py):
+one as served, one with the layer taken out. Each site gets the same pending
+comment; its id differs between the sites, and so do the times, so a comment's
+id and times are masked before two answers are compared.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import service.comments.moderating
+from service.auth import Role, create_token
+from service.http.hot_decisions import hot_decisions
+from tests.api import hot_layers
+from tests.api.comment_fixtures import Site
+from tests.api.hot_layers import RouterCalls, comparable
+from tests.api.test_log_hygiene import capturing
+from tests.api.test_metrics import REQUESTS, scrape, value
+
+ADDRESS = "reader@example.org"
+_MASKED = ("id", "created_at", "edited_at", "moderated_at")
+
+
+class Pair:
+    """Both sites, a pending comment on each, and tokens that exist on both."""
+
+    def __init__(self, served: Site, alone: Site, calls: RouterCalls) -> None:
+        self.served, self.alone, self.calls = served, alone, calls
+        self.ids: dict[str, str] = {}
+        self.tokens: dict[str, str] = {}
+
+    async def set_up(self) -> None:
+        for role in (Role.MODERATOR, Role.EDITOR):
+            # Tokens are random: each site gets its own, under the same name.
+            for site in (self.served, self.alone):
+                self.tokens[f"{role.value}@{id(site)}"] = await create_token(
+                    site.db, role.value, role
+                )
+        for site in (self.served, self.alone):
+            receipt = await site.posted(email=ADDRESS, body="Worth *approving*.")
+            self.ids[str(id(site))] = receipt["comment"]["id"]
+
+    def path(self, site: Site, verb: str) -> str:
+        return f"/v1/moderation/comments/{self.ids[str(id(site))]}/{verb}"
+
+    def auth(self, site: Site, role: Role = Role.MODERATOR) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[f'{role.value}@{id(site)}']}"}
+
+    async def both(
+        self,
+        verb: str,
+        *,
+        role: Role | None = Role.MODERATOR,
+        path: str | None = None,
+        **request: Any,
+    ) -> tuple[httpx.Response, httpx.Response, int]:
+        """The same decision on both sites: both answers, and how many reached the router."""
+        extra_headers = request.pop("headers", {})
+        answers = []
+        before = self.calls.count
+        for site in (self.served, self.alone):
+            headers = {**extra_headers, **(self.auth(site, role) if role is not None else {})}
+            url = path if path is not None else self.path(site, verb)
+            answers.append(await site.client.post(url, headers=headers, **request))
+        return answers[0], answers[1], self.calls.count - before
+
+
+@asynccontextmanager
+async def pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: Any
+) -> AsyncIterator[Pair]:
+    async with hot_layers.two_sites(tmp_path, monkeypatch, hot_decisions, **settings) as sites:
+        p = Pair(*sites)
+        await p.set_up()
+        p.calls.count = 0
+        yield p
+
+
+def masked(answer: httpx.Response) -> Any:
+    document = answer.json()
+    if isinstance(document, dict) and "id" in document:
+        return {k: ("…" if k in _MASKED and v is not None else v) for k, v in document.items()}
+    return document
+
+
+def same_answer(fast: httpx.Response, reference: httpx.Response) -> None:
+    assert fast.status_code == reference.status_code, fast.text
+    assert comparable(fast) == comparable(reference)
+    if fast.status_code == 200:
+        assert masked(fast) == masked(reference)
+    else:
+        assert fast.content == reference.content
+
+
+@pytest.mark.parametrize(
+    ("verb", "request_args", "status"),
+    [
+        pytest.param("approve", {}, 200, id="approve-no-body"),
+        pytest.param("approve", {"content": b"   "}, 200, id="approve-blank-body"),
+        pytest.param("approve", {"json": {"note": "fine"}}, 200, id="approve-with-note"),
+        pytest.param("reject", {"json": {"version": 1}}, 200, id="reject-at-version"),
+        pytest.param("spam", {"json": {}}, 200, id="spam"),
+        pytest.param("approve", {"json": {"version": 7}}, 409, id="stale-version"),
+        pytest.param("approve", {"json": {"verdict": "yes"}}, 400, id="unknown-field"),
+        pytest.param("approve", {"json": {"version": 0}}, 400, id="bad-version"),
+        pytest.param(
+            "approve",
+            {"content": b"{", "headers": {"content-type": "application/json"}},
+            400,
+            id="not-json",
+        ),
+        pytest.param(
+            "approve",
+            {"content": b"{}", "headers": {"content-type": "application/json; charset=utf-8"}},
+            200,
+            id="json-with-parameters",
+        ),
+    ],
+)
+async def test_decisions_are_answered_by_the_layer_as_litestar_answers_them(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    verb: str,
+    request_args: dict[str, Any],
+    status: int,
+) -> None:
+    async with pair(tmp_path, monkeypatch) as p:
+        fast, reference, routed = await p.both(verb, **request_args)
+        assert routed == 0, "the decision reached the router"
+        assert fast.status_code == status
+        same_answer(fast, reference)
+        statuses = [s.query("SELECT status FROM comments") for s in (p.served, p.alone)]
+        assert statuses[0] == statuses[1]
+
+
+async def test_unknown_and_malformed_ids_and_repeats_are_answered_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with pair(tmp_path, monkeypatch) as p:
+        for path in ("/v1/moderation/comments/0000000000000000000000/approve",
+                     "/v1/moderation/comments/not-an-id/approve"):  # fmt: skip
+            fast, reference, routed = await p.both("approve", path=path)
+            assert (routed, fast.status_code) == (0, 404)
+            same_answer(fast, reference)
+        first = await p.both("approve")
+        again = await p.both("approve")  # a no-op: already approved
+        back = await p.both("reject")
+        for fast, reference, routed in (first, again, back):
+            assert (routed, fast.status_code) == (0, 200)
+            same_answer(fast, reference)
+        audit = [
+            s.query("SELECT action, actor FROM audit_log ORDER BY id") for s in (p.served, p.alone)
+        ]
+        assert audit[0] == audit[1]
+        assert ("approve", "moderator") in audit[0]
+
+
+@pytest.mark.parametrize(
+    ("role", "headers", "status"),
+    [
+        pytest.param(None, {}, 401, id="no-token"),
+        pytest.param(
+            None, {"Authorization": "Bearer byl_not-a-real-token"}, 401, id="unknown-token"
+        ),
+        pytest.param(None, {"Authorization": "Basic dXNlcjpwYXNz"}, 401, id="not-bearer"),
+        pytest.param(Role.EDITOR, {}, 403, id="editor"),
+    ],
+)
+async def test_who_may_not_moderate_is_answered_by_litestar(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    role: Role | None,
+    headers: dict[str, str],
+    status: int,
+) -> None:
+    async with pair(tmp_path, monkeypatch) as p:
+        fast, reference, routed = await p.both("approve", role=role, headers=headers)
+        assert (routed, fast.status_code) == (1, status)
+        same_answer(fast, reference)
+
+
+async def body_in_two(body: bytes) -> AsyncIterator[bytes]:
+    yield body[:1]
+    yield body[1:]
+
+
+@pytest.mark.parametrize(
+    ("request_args", "status"),
+    [
+        pytest.param({"content": b'{"note": "x"}'}, 415, id="no-content-type"),
+        pytest.param(
+            {"content": b'{"note": "x"}', "headers": {"content-type": "text/plain"}},
+            415,
+            id="text-plain",
+        ),
+        pytest.param({"json": {"note": "x" * 3000}}, 413, id="over-the-limit"),
+    ],
+)
+async def test_what_the_layer_does_not_take_goes_to_litestar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request_args: dict[str, Any], status: int
+) -> None:
+    async with pair(tmp_path, monkeypatch, admin_max_body_bytes=2048) as p:
+        fast, reference, routed = await p.both("approve", **request_args)
+        assert (routed, fast.status_code) == (1, status)
+        same_answer(fast, reference)
+
+
+async def test_a_chunked_body_goes_to_litestar(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with pair(tmp_path, monkeypatch) as p:
+        answers = []
+        for site in (p.served, p.alone):
+            headers = {**p.auth(site), "content-type": "application/json"}
+            content = body_in_two(json.dumps({"note": "in pieces"}).encode())
+            answers.append(
+                await site.client.post(p.path(site, "approve"), headers=headers, content=content)
+            )
+        assert p.calls.count == 1
+        same_answer(answers[0], answers[1])
+        assert answers[0].status_code == 200
+
+
+async def test_an_unexpected_error_is_a_logged_500_without_its_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(f"cannot decide for {ADDRESS}")
+
+    async with pair(tmp_path, monkeypatch) as p:
+        monkeypatch.setattr(service.comments.moderating, "moderate", broken)
+        with capturing() as capture:
+            fast, reference, routed = await p.both("approve")
+        assert (routed, fast.status_code, reference.status_code) == (0, 500, 500)
+        assert comparable(fast) == comparable(reference)
+        mine, theirs = fast.json(), reference.json()
+        assert mine["request_id"] == fast.headers["x-request-id"]
+        assert {**mine, "request_id": "", "detail": ""} == {
+            **theirs,
+            "request_id": "",
+            "detail": "",
+        }
+        logged = [line for line in capture.lines() if "unhandled error" in line]
+        assert len(logged) == 2 and all("message withheld" in line for line in logged)
+        assert not any(ADDRESS in line for line in capture.lines())
+
+
+async def test_decisions_are_counted_in_the_metrics_under_litestars_route_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with pair(tmp_path, monkeypatch) as p:
+        await p.both("approve")
+        await p.both("spam", json={"version": 99})
+        assert p.calls.count == 0
+        for verb, status in (("approve", "2xx"), ("spam", "4xx")):
+            route = {"method": "POST", "route": f"/v1/moderation/comments/{{comment_id}}/{verb}"}
+            counts = [
+                value(await scrape(site), REQUESTS, **route, status=status)
+                for site in (p.served, p.alone)
+            ]
+            assert counts == [1, 1]
