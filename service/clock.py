@@ -15,15 +15,19 @@ def utc_now() -> datetime:
 def format_time(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("must include a time zone")
-    return _utc_text(moment)
+    if moment.tzinfo is UTC:
+        return _utc_text(moment)
+    # Not remembered: in a zone with transitions, two equal datetimes (fold 0 and 1)
+    # can be different instants.
+    return moment.astimezone(UTC).strftime(FORMAT)
 
 
 @lru_cache(maxsize=256)
 def _utc_text(moment: datetime) -> str:
     # Remembered: strftime costs ~4 µs, and the writes of a busy second format the
-    # same few moments again and again. Aware datetimes are equal (and hash alike)
-    # exactly when they are the same instant, which has one UTC text.
-    return moment.astimezone(UTC).strftime(FORMAT)
+    # same few moments again and again (utc_now and parse_time give UTC datetimes,
+    # which are equal exactly when they are the same instant).
+    return moment.strftime(FORMAT)
 
 
 def parse_time(text: str) -> datetime:

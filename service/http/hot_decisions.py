@@ -58,8 +58,8 @@ _ROUTES = {verb: f"{_PREFIX}{{comment_id}}/{verb}" for verb in _ACTIONS}
 def _decision_of(scope: HTTPScope) -> tuple[str, str] | None:
     """The comment id and the verb of a decision's path, if that is what it is."""
     path: str = scope["path"]
-    if scope["method"] != "POST" or not path.startswith(_PREFIX):
-        return None
+    if scope["method"] != "POST" or scope.get("root_path") or not path.startswith(_PREFIX):
+        return None  # under a root path, Litestar's router decides what the path is
     comment_id, slash, verb = path[len(_PREFIX) :].partition("/")
     if not comment_id or not slash or verb not in _ACTIONS:
         return None
@@ -67,9 +67,15 @@ def _decision_of(scope: HTTPScope) -> tuple[str, str] | None:
 
 
 async def _moderator(scope: HTTPScope, svc: Services) -> str | None:
-    """The name of the token's holder if it may moderate; else None (Litestar's 401/403)."""
+    """The name of the token's holder if it may moderate; else None, and Litestar's
+    guard answers (401, 403, or the 503/500 of a database that cannot be read)."""
     token = bearer_token(request_header(scope, b"authorization"))
-    record = await authenticate(svc.db, token) if token is not None else None
+    if token is None:
+        return None
+    try:
+        record = await authenticate(svc.db, token)
+    except Exception:  # storage trouble: the guard meets it again, and answers and logs
+        return None
     if record is None or not grants(record.role, Role.MODERATOR):
         return None
     return record.name

@@ -1,7 +1,7 @@
 """A reader's comment POST, answered in front of the router.
 
-Litestar's routing, request and response objects cost a post about a tenth of a
-millisecond of CPU, as much as judging its text. This layer takes the common case
+Litestar's routing, request and response objects cost a post 0.15-0.3 ms of CPU on
+the server, more than judging its text. This layer takes the common case
 past them, with the endpoint's own steps (`take_comment`, the problem documents):
 
 - a POST to /v1/articles/{slug}/comments with a plain slug;
@@ -9,11 +9,11 @@ past them, with the endpoint's own steps (`take_comment`, the problem documents)
 - fewer posts in flight than the worker's limit.
 
 Anything else goes to Litestar before any of the body is read: other paths and
-methods, chunked or oversized bodies, the 415 and 503 refusals. A body that turns
-out longer than announced, or a client that disconnects, is handed on too, with the
-part already read replayed. Once the body is in, this layer answers: the receipt,
-a domain problem (400, 403, 404, 409, 429, 503) or a logged 500, each built by the
-same function Litestar's handlers use.
+methods, requests under a root path, chunked or oversized bodies, the 415 and 503
+refusals. A body that runs past the limit whatever it announced, or a client that
+disconnects, is handed on too, with the part already read replayed. Once the body
+is in, this layer answers: the receipt, a domain problem (400, 403, 404, 409, 429,
+503) or a logged 500, each built by the same function Litestar's handlers use.
 
 Like the hot reads, it sits inside the metrics wrapper and Litestar's `before_send`
 hooks, so request ids, security and CORS headers and metrics are the same.
@@ -52,7 +52,9 @@ _ROUTE = "/v1/articles/{slug}/comments"  # as Litestar's router names it, for th
 
 def _slug_of(scope: HTTPScope) -> str | None:
     path: str = scope["path"]
-    if scope["method"] != "POST" or not path.startswith(_PREFIX) or not path.endswith(_SUFFIX):
+    if scope["method"] != "POST" or scope.get("root_path"):
+        return None  # under a root path, Litestar's router decides what the path is
+    if not path.startswith(_PREFIX) or not path.endswith(_SUFFIX):
         return None
     slug = path[len(_PREFIX) : -len(_SUFFIX)]
     return slug if is_slug(slug) else None

@@ -122,6 +122,7 @@ def hot_reads(app: ASGIApp, state: State) -> ASGIApp:
         if (
             services is not None
             and scope["method"] == "GET"
+            and not scope.get("root_path")  # Litestar's router decides what the path is then
             and path.startswith(_PREFIX)
             and len(path) + len(raw_query) <= _LONGEST
         ):

@@ -9,6 +9,7 @@ id and times are masked before two answers are compared.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +19,9 @@ import httpx
 import pytest
 
 import service.comments.moderating
+import service.storage.tokens
 from service.auth import Role, create_token
+from service.errors import StorageUnavailable
 from service.http.hot_decisions import hot_decisions
 from tests.api import hot_layers
 from tests.api.comment_fixtures import Site
@@ -268,3 +271,46 @@ async def test_decisions_are_counted_in_the_metrics_under_litestars_route_names(
                 for site in (p.served, p.alone)
             ]
             assert counts == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        pytest.param(StorageUnavailable(), 503, id="storage-unavailable"),
+        pytest.param(sqlite3.OperationalError("disk I/O error"), 500, id="disk-error"),
+    ],
+)
+async def test_a_token_check_that_fails_is_left_to_litestars_guard(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, status: int
+) -> None:
+    async def broken(*args: object) -> None:
+        raise error
+
+    async with pair(tmp_path, monkeypatch) as p:
+        monkeypatch.setattr(service.storage.tokens, "find_live_token", broken)
+        with capturing() as capture:
+            fast, reference, routed = await p.both("approve")
+        assert (routed, fast.status_code, reference.status_code) == (1, status, status)
+        assert comparable(fast) == comparable(reference)
+        if status == 503:
+            assert fast.content == reference.content
+        logged = [
+            line for line in capture.lines() if "storage unavailable" in line or "unhandled" in line
+        ]
+        assert len(logged) == 2  # once per site
+
+
+@pytest.mark.parametrize("root_path", ["/blog", "/v1"])
+async def test_under_a_root_path_the_router_decides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root_path: str
+) -> None:
+    async with pair(tmp_path, monkeypatch) as p:
+        answers = []
+        for site in (p.served, p.alone):
+            transport = httpx.ASGITransport(app=hot_layers.app_of(site), root_path=root_path)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as client:
+                answers.append(await client.post(p.path(site, "approve"), headers=p.auth(site)))
+        assert p.calls.count == 1
+        same_answer(answers[0], answers[1])

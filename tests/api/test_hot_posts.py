@@ -359,3 +359,23 @@ async def test_hot_posts_are_counted_in_the_metrics(
         route = {"method": "POST", "route": "/v1/articles/{slug}/comments"}
         assert value(text, REQUESTS, **route, status="2xx") == 1
         assert value(text, REQUESTS, **route, status="4xx") == 2
+
+
+@pytest.mark.parametrize("root_path", ["/blog", "/v1"])
+async def test_under_a_root_path_the_router_decides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, root_path: str
+) -> None:
+    async with two_sites(tmp_path, monkeypatch) as (served, alone, calls):
+        answers = []
+        for site in (served, alone):
+            transport = httpx.ASGITransport(app=app_of(site), root_path=root_path)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as client:
+                answers.append(await client.post(URL, json=VALID))
+        assert calls.count == 1
+        assert answers[0].status_code == answers[1].status_code
+        if answers[0].status_code == 202:
+            same_receipt(answers[0], answers[1])
+        else:
+            assert answers[0].content == answers[1].content

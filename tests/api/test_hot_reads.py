@@ -276,3 +276,17 @@ async def test_hot_reads_are_counted_in_the_metrics(
 )
 def test_query_parsing_refuses_anything_unusual(raw: bytes, parsed: dict[str, str] | None) -> None:
     assert query(raw, frozenset({"limit", "sort"})) == parsed
+
+
+async def test_under_a_root_path_the_router_decides(
+    tmp_path: Path, router_calls: RouterCalls
+) -> None:
+    async with open_site(tmp_path) as s:
+        await s.client.get(PAGE)  # cached
+        app = s.client._transport.app  # type: ignore[attr-defined]
+        calls = router_calls.count
+        transport = httpx.ASGITransport(app=app, root_path="/v1")
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            answer = await client.get(PAGE)
+        assert router_calls.count == calls + 1
+        assert answer.status_code == 404  # Litestar routes what follows the root path

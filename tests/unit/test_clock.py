@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -10,13 +11,20 @@ from hypothesis import strategies as st
 
 from service.clock import FORMAT, format_time, parse_time
 
-_ZONES = st.integers(min_value=-23 * 60, max_value=23 * 60).map(
-    lambda minutes: timezone(timedelta(minutes=minutes))
+_ZONES = st.one_of(
+    st.just(UTC),
+    st.integers(min_value=-23 * 60, max_value=23 * 60).map(
+        lambda minutes: timezone(timedelta(minutes=minutes))
+    ),
+    st.sampled_from(["America/New_York", "Europe/Berlin", "Australia/Lord_Howe"]).map(ZoneInfo),
 )
 
 
 _MOMENTS = st.datetimes(
-    min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30), timezones=_ZONES
+    min_value=datetime(1000, 1, 2),
+    max_value=datetime(9999, 12, 30),
+    timezones=_ZONES,
+    allow_imaginary=False,
 )
 
 
@@ -41,3 +49,12 @@ def test_a_time_without_a_zone_is_refused_every_time() -> None:
     for _ in range(2):
         with pytest.raises(ValueError, match="time zone"):
             format_time(naive)
+
+
+def test_the_two_readings_of_an_ambiguous_local_time_are_two_instants() -> None:
+    # 01:30 happens twice in New York on 2026-11-01; the datetimes compare equal.
+    first = datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"), fold=0)
+    second = first.replace(fold=1)
+    assert first == second
+    assert format_time(first) == "2026-11-01T05:30:00Z"
+    assert format_time(second) == "2026-11-01T06:30:00Z"
