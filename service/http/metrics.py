@@ -47,7 +47,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from service.comments import moderating
-from service.http.middleware import current_request_id, request_id_of
+from service.http.middleware import current_request_id, noting_disconnects, request_id_of
 from service.services import services
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -236,7 +236,7 @@ class Metrics:
                 await send(message)
 
             try:
-                await app(scope, receive, send_and_note)
+                await app(scope, noting_disconnects(scope, receive), send_and_note)
             finally:
                 current_request_id.reset(token)
                 method = str(scope.get("method"))

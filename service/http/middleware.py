@@ -1,4 +1,5 @@
-"""Request ids and security headers on every response, errors included.
+"""Request ids and security headers on every response, errors included; and a
+mark on the scope when the client disconnects mid-request.
 
 A `before_send` hook rather than a middleware: Litestar runs it for every response
 the app sends, including router 404s and error documents, and it costs a few
@@ -42,6 +43,25 @@ current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar(
 )
 
 
+CLIENT_GONE = "byline.client_gone"  # a scope key: the client disconnected mid-request
+
+
+def noting_disconnects(scope: Scope, receive: Receive) -> Receive:
+    """`receive`, marking the scope once the server reports the client gone.
+
+    Litestar answers a body cut short by a disconnect with an internal-error
+    exception; the mark lets the error handlers tell that from a bug of ours.
+    """
+
+    async def received() -> Any:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            scope[CLIENT_GONE] = True  # type: ignore[literal-required]
+        return message
+
+    return received
+
+
 def with_request_id(app: ASGIApp) -> ASGIApp:
     """Makes the request id known to log records for the whole request.
 
@@ -55,7 +75,7 @@ def with_request_id(app: ASGIApp) -> ASGIApp:
             return
         token = current_request_id.set(request_id_of(scope))
         try:
-            await app(scope, receive, send)
+            await app(scope, noting_disconnects(scope, receive), send)
         finally:
             current_request_id.reset(token)
 

@@ -13,11 +13,11 @@ from typing import Any, NamedTuple
 
 import msgspec
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, InternalServerException, ValidationException
 
 from service import errors
 from service.errors import BylineError, FieldError
-from service.http.middleware import request_id_of
+from service.http.middleware import CLIENT_GONE, request_id_of
 
 log = logging.getLogger("byline.errors")
 
@@ -129,6 +129,11 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: BylineError) -> Re
 
 def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     status = exc.status_code
+    if isinstance(exc, InternalServerException) and request.scope.get(CLIENT_GONE):
+        # Litestar's answer to a body cut short: the client's doing, not a fault of
+        # ours. Nobody is left to read the answer; the log and metrics see a 400.
+        log.info("client disconnected before the request was complete (%s)", request.url.path)
+        return problem(400, "the client disconnected before the request was complete")
     if status >= 500:
         return handle_unexpected(request, exc)
     if isinstance(exc, ValidationException):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -342,8 +343,12 @@ async def test_a_client_gone_mid_body_is_left_to_litestar(
         app = app_of(site)
         pieces = [{"type": "http.request", "body": b'{"name": ', "more_body": True}]
         set_up = calls.count
-        await asgi_post(app, pieces, 60)
+        with capturing() as capture:
+            status, sent = await asgi_post(app, pieces, 60)
         assert calls.count == set_up + 1
+        assert status == 400  # the client's doing: never a 500
+        assert b"disconnected" in sent[1]["body"]
+        assert not [r for r in capture.records if r.levelno >= logging.WARNING]
         assert site.count() == 0
 
 
