@@ -30,23 +30,11 @@ from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
 from moderation.states import Action
 from service.auth import Role, authenticate, grants
-from service.errors import BylineError
 from service.http.body import is_json_media_type
 from service.http.caching import request_header
 from service.http.guards import bearer_token
-from service.http.hot_path import (
-    JSON,
-    NO_STORE,
-    announced_length,
-    read_body,
-    replaying,
-    send_answer,
-    send_problem,
-)
-from service.http.middleware import request_id_of
+from service.http.hot_path import announced_length, answer_with, read_body, replaying
 from service.http.moderation import take_decision
-from service.http.problems import domain_problem, unexpected_problem
-from service.http.public_types import encode
 from service.services import Services
 
 _PREFIX = "/v1/moderation/comments/"
@@ -107,16 +95,8 @@ def hot_decisions(app: ASGIApp, state: State) -> ASGIApp:
             return
         comment_id, verb = decision
         scope["path_template"] = _ROUTES[verb]
-        try:
-            decided = await take_decision(svc, comment_id, _ACTIONS[verb], actor, body)
-        except BylineError as exc:
-            document = domain_problem(exc, scope["method"], scope["path"])
-            document.headers["Cache-Control"] = "no-store"  # as the controller's handlers
-        except Exception as exc:  # what Litestar's last-resort handler would answer
-            document = unexpected_problem(scope["method"], scope["path"], request_id_of(scope), exc)
-        else:
-            await send_answer(send, 200, [NO_STORE, JSON], encode(decided))
-            return
-        await send_problem(send, document)
+        step = take_decision(svc, comment_id, _ACTIONS[verb], actor, body)
+        # The moderation controller's exception handlers add no-store to its problems.
+        await answer_with(scope, send, step, 200, no_store_problems=True)
 
     return answer

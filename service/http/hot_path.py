@@ -1,15 +1,22 @@
 """Plumbing shared by the layers that answer hot requests in front of the router.
 
 Reading a body while keeping the option to hand the request on, handing it on with
-what was read, and sending an answer or a problem document.
+what was read, and answering with the endpoint's own step: its result, or the
+problem document Litestar's exception handlers would have sent.
 """
 
 from __future__ import annotations
 
-from litestar.types import HTTPScope, Receive, ReceiveMessage, Send
+from collections.abc import Awaitable
 
+from litestar.types import HTTPScope, Receive, ReceiveMessage, Send
+from msgspec import Struct
+
+from service.errors import BylineError
 from service.http.caching import request_header
-from service.http.problems import PROBLEM_JSON, Problem
+from service.http.middleware import request_id_of
+from service.http.problems import PROBLEM_JSON, Problem, domain_problem, unexpected_problem
+from service.http.public_types import encode
 
 Headers = list[tuple[bytes, bytes]]
 JSON = (b"content-type", b"application/json")
@@ -62,3 +69,25 @@ async def send_problem(send: Send, document: Problem) -> None:
     fields = [(name.lower().encode(), value.encode()) for name, value in document.headers.items()]
     fields.append((b"content-type", PROBLEM_JSON.encode()))
     await send_answer(send, document.status, fields, document.body)
+
+
+async def answer_with(
+    scope: HTTPScope, send: Send, step: Awaitable[Struct], status: int, *, no_store_problems: bool
+) -> None:
+    """Runs the endpoint's step and sends its result (JSON, no-store) or its problem.
+
+    `no_store_problems`: the endpoint's own exception handlers add no-store to
+    domain problems (the moderation controller's do); a 500 never has it.
+    """
+    try:
+        result = await step
+    except BylineError as exc:
+        document = domain_problem(exc, scope["method"], scope["path"])
+        if no_store_problems:
+            document.headers["Cache-Control"] = "no-store"
+    except Exception as exc:  # what Litestar's last-resort handler would answer
+        document = unexpected_problem(scope["method"], scope["path"], request_id_of(scope), exc)
+    else:
+        await send_answer(send, status, [NO_STORE, JSON], encode(result))
+        return
+    await send_problem(send, document)

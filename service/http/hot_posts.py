@@ -25,24 +25,12 @@ from litestar.datastructures import State
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
 
-from service.errors import BylineError
 from service.fields import is_slug
 from service.http.body import is_json_media_type
 from service.http.caching import request_header
 from service.http.clients import client_network_of
 from service.http.comments import post_body_limit, posts_saturated, take_comment
-from service.http.hot_path import (
-    JSON,
-    NO_STORE,
-    announced_length,
-    read_body,
-    replaying,
-    send_answer,
-    send_problem,
-)
-from service.http.middleware import request_id_of
-from service.http.problems import domain_problem, unexpected_problem
-from service.http.public_types import encode
+from service.http.hot_path import announced_length, answer_with, read_body, replaying
 from service.services import Services
 
 _PREFIX = "/v1/articles/"
@@ -92,17 +80,8 @@ def hot_posts(app: ASGIApp, state: State) -> ASGIApp:
         peer = client[0] if client else None
         proxies = svc.settings.trusted_proxies
         forwarded_for = request_header(scope, b"x-forwarded-for") if proxies else None
-        try:
-            receipt = await take_comment(
-                svc, slug, body, client_network_of(peer, forwarded_for, proxies)
-            )
-        except BylineError as exc:
-            document = domain_problem(exc, scope["method"], scope["path"])
-        except Exception as exc:  # what Litestar's last-resort handler would answer
-            document = unexpected_problem(scope["method"], scope["path"], request_id_of(scope), exc)
-        else:
-            await send_answer(send, 202, [NO_STORE, JSON], encode(receipt))
-            return
-        await send_problem(send, document)
+        network = client_network_of(peer, forwarded_for, proxies)
+        step = take_comment(svc, slug, body, network)
+        await answer_with(scope, send, step, 202, no_store_problems=False)
 
     return answer

@@ -72,3 +72,20 @@ def comparable(response: httpx.Response) -> list[tuple[str, str]]:
 def app_of(site: Site) -> ASGIApp:
     app: ASGIApp = site.client._transport.app  # type: ignore[attr-defined]
     return app
+
+
+def same_logged_500(
+    fast: httpx.Response, reference: httpx.Response, log_lines: list[str], secret: str
+) -> None:
+    """Both 500s alike but for their request ids, each logged once without its message."""
+    assert fast.status_code == reference.status_code == 500
+    assert comparable(fast) == comparable(reference)
+    mine, theirs = fast.json(), reference.json()
+    assert mine["request_id"] == fast.headers["x-request-id"]
+    masked = {"request_id": "", "detail": ""}
+    assert {**mine, **masked} == {**theirs, **masked}
+    logged = [line for line in log_lines if "unhandled error" in line]
+    assert len(logged) == 2 and all("message withheld" in line for line in logged)
+    assert fast.headers["x-request-id"] in logged[0]
+    assert not any(secret in line for line in log_lines)
+    assert secret not in fast.text

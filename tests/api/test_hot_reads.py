@@ -17,14 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from litestar.datastructures import State
-from litestar.types import ASGIApp, Receive, Scope, Send
 
 import service.app
 import service.clock
 import service.http.hot_reads
 from service.http.hot_reads import hot_reads, query, understood
 from tests.api.comment_fixtures import QUIET, open_site, set_status
+from tests.api.hot_layers import RouterCalls
 from tests.api.test_metrics import REQUESTS, scrape, value
 
 PAGE = "/v1/articles/post?include=related,comments&limit=100"
@@ -34,24 +33,9 @@ PAGE_VIA_LITESTAR = "/v1/articles/post?include=related%2Ccomments&limit=100"
 LIST_VIA_LITESTAR = "/v1/articles/post/comments?limit=100&sort=%6Fldest"
 
 
-class RouterCalls:
-    """How many requests got past the hot-read layer to Litestar's router."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def wrap(self, router: ASGIApp, state: State) -> ASGIApp:
-        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http":
-                self.count += 1
-            await router(scope, receive, send)
-
-        return hot_reads(counted, state)
-
-
 @pytest.fixture
 def router_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[RouterCalls]:
-    calls = RouterCalls()
+    calls = RouterCalls(hot_reads)
     monkeypatch.setattr(service.app, "hot_reads", calls.wrap)
     yield calls
 
