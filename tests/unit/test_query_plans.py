@@ -250,6 +250,14 @@ def analyzed_db_path(tmp_path_factory: pytest.TempPathFactory, db_path: Path) ->
 WRITE_PATH: dict[str, Call] = {
     "visibility walk after a decision": lambda q: refresh_visibility(q, 20001, 1),  # type: ignore[arg-type]
     "visibility of a top-level comment": lambda q: refresh_visibility(q, 5, 1),  # type: ignore[arg-type]
+    "a decision's conditional update": lambda q: moderation.transition(
+        q,  # type: ignore[arg-type]
+        5,
+        from_status="approved",
+        to_status="rejected",
+        version=1,
+        now=NOW,
+    ),
     "erasing a comment": lambda q: owner.erase_comment(q, 7, 1),  # type: ignore[arg-type]
     "spam past its retention": lambda q: moderation.spam_older_than(q, NOW),  # type: ignore[arg-type]
     "a privacy request's comments": lambda q: moderation.list_by_email_key(q, "e"),
