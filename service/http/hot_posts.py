@@ -31,6 +31,7 @@ from service.http.caching import request_header
 from service.http.clients import client_network_of
 from service.http.comments import post_body_limit, posts_saturated, take_comment
 from service.http.hot_path import announced_length, answer_with, read_body, replaying
+from service.http.public_types import CommentReceipt
 from service.services import Services
 
 _PREFIX = "/v1/articles/"
@@ -76,12 +77,15 @@ def hot_posts(app: ASGIApp, state: State) -> ASGIApp:
             await app(scope, replaying(messages, receive), send)
             return
         scope["path_template"] = _ROUTE
-        client = scope.get("client")
-        peer = client[0] if client else None
-        proxies = svc.settings.trusted_proxies
-        forwarded_for = request_header(scope, b"x-forwarded-for") if proxies else None
-        network = client_network_of(peer, forwarded_for, proxies)
-        step = take_comment(svc, slug, body, network)
-        await answer_with(scope, send, step, 202, no_store_problems=False)
+
+        async def step() -> CommentReceipt:
+            client = scope.get("client")
+            peer = client[0] if client else None
+            proxies = svc.settings.trusted_proxies
+            forwarded_for = request_header(scope, b"x-forwarded-for") if proxies else None
+            network = client_network_of(peer, forwarded_for, proxies)
+            return await take_comment(svc, slug, body, network)
+
+        await answer_with(scope, send, step(), 202, no_store_problems=False)
 
     return answer

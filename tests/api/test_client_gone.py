@@ -14,7 +14,12 @@ from typing import Any
 
 import pytest
 from litestar import Request
-from litestar.exceptions import InternalServerException
+from litestar.exceptions import (
+    HTTPException,
+    InternalServerException,
+    NotFoundException,
+    ServiceUnavailableException,
+)
 from litestar.types import Message
 
 from service.app import create_app
@@ -70,7 +75,7 @@ async def test_a_body_cut_short_is_a_400_logged_as_information(
 
 
 @pytest.mark.parametrize("client_gone", [True, False])
-def test_only_litestars_internal_error_after_a_disconnect_becomes_a_400(
+def test_only_litestars_body_cut_short_error_after_a_disconnect_becomes_a_400(
     client_gone: bool,
 ) -> None:
     app = create_app(replace(QUIET, database=":memory:"))
@@ -81,6 +86,16 @@ def test_only_litestars_internal_error_after_a_disconnect_becomes_a_400(
     if client_gone:
         scope[CLIENT_GONE] = True
     request: Request[Any, Any, Any] = Request(scope)  # type: ignore[arg-type]
-    internal = handle_http_error(request, InternalServerException("stream consumed"))
-    assert internal.status_code == (400 if client_gone else 500)
+    cut_short = InternalServerException("client disconnected prematurely")
+    assert handle_http_error(request, cut_short).status_code == (400 if client_gone else 500)
+    # Every other error is answered as without the mark: a framework 5xx is a
+    # logged 500, a 4xx keeps its status.
+    others = [
+        (InternalServerException("stream consumed"), 500),
+        (HTTPException(status_code=500), 500),
+        (ServiceUnavailableException(), 500),
+        (NotFoundException(), 404),
+    ]
+    for error, status in others:
+        assert handle_http_error(request, error).status_code == status
     assert handle_unexpected(request, RuntimeError("a bug")).status_code == 500
