@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -66,7 +66,7 @@ def db_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-Call = Callable[[PlanRecorder], Awaitable[Any]]
+Call = Callable[[PlanRecorder], Coroutine[Any, Any, Any]]
 
 
 def _posting_facts(*, rows: int, duplicate_window: int) -> Call:
@@ -188,7 +188,7 @@ def test_pages_come_in_index_order(db_path: Path, name: str) -> None:
         assert not sorts, f"{name} sorts: {sorts} in the plan of\n{sql}"
 
 
-def _queue_stats(q: PlanRecorder) -> Awaitable[Any]:
+def _queue_stats(q: PlanRecorder) -> Coroutine[Any, Any, Any]:
     return moderation.queue_stats(q, stale_before=NOW)
 
 
