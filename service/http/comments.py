@@ -57,7 +57,6 @@ def _token(request: Request[Any, Any, Any]) -> str | None:
     return request.headers.get("x-edit-token")
 
 
-POST_ROUTE = "/articles/{slug:str}/comments"
 POST_MAX_BODY_BYTES = 64 * 1024  # Litestar's cap for the route; the setting may be lower
 
 
@@ -92,7 +91,7 @@ class CommentController(Controller):
     tags = ["comments"]
 
     @post(
-        POST_ROUTE,
+        "/articles/{slug:str}/comments",
         status_code=202,
         operation_class=body_operation(NewCommentBody),
         request_max_body_size=POST_MAX_BODY_BYTES,
@@ -109,11 +108,12 @@ class CommentController(Controller):
             return problem(  # type: ignore[return-value]
                 503, "too many comments are being posted; retry shortly",
                 headers={"Retry-After": "1"},
-            )  # fmt: skip
+            ).response()  # fmt: skip
         require_json(request)
         body = await request.body()
         if len(body) > post_body_limit(svc):
-            return problem(413, "the request body is too large")  # type: ignore[return-value]
+            too_large = problem(413, "the request body is too large")
+            return too_large.response()  # type: ignore[return-value]
         client = client_network(request, svc.settings.trusted_proxies)
         receipt = await take_comment(svc, slug, body, client)
         return Response(receipt, status_code=202, headers=NO_STORE)

@@ -20,5 +20,7 @@ async def readyz(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         await services(request).db.ping()
     except Exception:  # any failure means "not ready", and is reported as such
-        return problem(503, "the database is not reachable", headers={"Retry-After": "1"})
+        return problem(
+            503, "the database is not reachable", headers={"Retry-After": "1"}
+        ).response()
     return Response({"status": "ready"}, headers={"Cache-Control": "no-store"})

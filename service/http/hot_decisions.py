@@ -25,15 +25,20 @@ Like the other hot layers it sits inside the metrics wrapper and Litestar's
 from __future__ import annotations
 
 from litestar.datastructures import State
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Receive, Send
 
 from moderation.states import Action
 from service.auth import Role, authenticate, grants
 from service.http.body import is_json_media_type
 from service.http.caching import request_header
 from service.http.guards import bearer_token
-from service.http.hot_path import announced_length, answer_with, read_body, replaying
+from service.http.hot_path import (
+    announced_length,
+    answer_with,
+    in_front_of,
+    read_body,
+    replaying,
+)
 from service.http.moderation import take_decision
 from service.services import Services
 
@@ -46,8 +51,8 @@ _ROUTES = {verb: f"{_PREFIX}{{comment_id}}/{verb}" for verb in _ACTIONS}
 def _decision_of(scope: HTTPScope) -> tuple[str, str] | None:
     """The comment id and the verb of a decision's path, if that is what it is."""
     path: str = scope["path"]
-    if scope["method"] != "POST" or scope.get("root_path") or not path.startswith(_PREFIX):
-        return None  # under a root path, Litestar's router decides what the path is
+    if scope["method"] != "POST" or not path.startswith(_PREFIX):
+        return None
     comment_id, slash, verb = path[len(_PREFIX) :].partition("/")
     if not comment_id or not slash or verb not in _ACTIONS:
         return None
@@ -69,34 +74,32 @@ async def _moderator(scope: HTTPScope, svc: Services) -> str | None:
     return record.name
 
 
-def hot_decisions(app: ASGIApp, state: State) -> ASGIApp:
+def hot_decisions(router: ASGIApp, state: State) -> ASGIApp:
     """Wraps the router: answers single-comment decisions, passes on everything else."""
+    return in_front_of(router, state, _answer_decision)
 
-    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        svc: Services | None = state.get("services")  # set by the lifespan
-        decision = _decision_of(scope)
-        length = announced_length(scope)
-        limit = svc.settings.admin_max_body_bytes if svc is not None else 0
-        if svc is None or decision is None or length is None or length > limit:
-            await app(scope, receive, send)
-            return
-        actor = await _moderator(scope, svc)
-        if actor is None:
-            await app(scope, receive, send)
-            return
-        body, messages = await read_body(receive, limit)
-        if body is None or (
-            body.strip() and not is_json_media_type(request_header(scope, b"content-type"))
-        ):
-            await app(scope, replaying(messages, receive), send)
-            return
-        comment_id, verb = decision
-        scope["path_template"] = _ROUTES[verb]
-        step = take_decision(svc, comment_id, _ACTIONS[verb], actor, body)
-        # The moderation controller's exception handlers add no-store to its problems.
-        await answer_with(scope, send, step, 200, no_store_problems=True)
 
-    return answer
+async def _answer_decision(
+    router: ASGIApp, scope: HTTPScope, receive: Receive, send: Send, svc: Services
+) -> None:
+    decision = _decision_of(scope)
+    length = announced_length(scope)
+    limit = svc.settings.admin_max_body_bytes
+    if decision is None or length is None or length > limit:
+        await router(scope, receive, send)
+        return
+    actor = await _moderator(scope, svc)
+    if actor is None:
+        await router(scope, receive, send)
+        return
+    body, messages = await read_body(receive, limit)
+    if body is None or (
+        body.strip() and not is_json_media_type(request_header(scope, b"content-type"))
+    ):
+        await router(scope, replaying(messages, receive), send)
+        return
+    comment_id, verb = decision
+    scope["path_template"] = _ROUTES[verb]
+    step = take_decision(svc, comment_id, _ACTIONS[verb], actor, body)
+    # The moderation controller's exception handlers add no-store to its problems.
+    await answer_with(scope, send, step, 200, no_store_problems=True)

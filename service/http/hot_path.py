@@ -7,9 +7,11 @@ problem document Litestar's exception handlers would have sent.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 
-from litestar.types import HTTPScope, Receive, ReceiveMessage, Send
+from litestar.datastructures import State
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPScope, Receive, ReceiveMessage, Scope, Send
 from msgspec import Struct
 
 from service.errors import BylineError
@@ -17,10 +19,28 @@ from service.http.caching import request_header
 from service.http.middleware import request_id_of
 from service.http.problems import PROBLEM_JSON, Problem, domain_problem, unexpected_problem
 from service.http.public_types import encode
+from service.services import Services
 
 Headers = list[tuple[bytes, bytes]]
 JSON = (b"content-type", b"application/json")
 NO_STORE = (b"cache-control", b"no-store")
+# A hot layer's own part: it answers the request, or hands it to the router it is given.
+Layer = Callable[[ASGIApp, HTTPScope, Receive, Send, Services], Awaitable[None]]
+
+
+def in_front_of(router: ASGIApp, state: State, layer: Layer) -> ASGIApp:
+    """The router with `layer` in front: the layer sees HTTP requests once the app's
+    services are up, and none under a root path (Litestar's router decides what the
+    path is then); everything else goes straight to the router."""
+
+    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
+        svc: Services | None = state.get("services")  # set by the lifespan
+        if scope["type"] != ScopeType.HTTP or svc is None or scope.get("root_path"):
+            await router(scope, receive, send)
+            return
+        await layer(router, scope, receive, send, svc)
+
+    return answer
 
 
 def announced_length(scope: HTTPScope) -> int | None:

@@ -22,15 +22,20 @@ hooks, so request ids, security and CORS headers and metrics are the same.
 from __future__ import annotations
 
 from litestar.datastructures import State
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Receive, Send
 
 from service.fields import is_slug
 from service.http.body import is_json_media_type
 from service.http.caching import request_header
 from service.http.clients import client_network_of
 from service.http.comments import post_body_limit, posts_saturated, take_comment
-from service.http.hot_path import announced_length, answer_with, read_body, replaying
+from service.http.hot_path import (
+    announced_length,
+    answer_with,
+    in_front_of,
+    read_body,
+    replaying,
+)
 from service.http.public_types import CommentReceipt
 from service.services import Services
 
@@ -41,9 +46,7 @@ _ROUTE = "/v1/articles/{slug}/comments"  # as Litestar's router names it, for th
 
 def _slug_of(scope: HTTPScope) -> str | None:
     path: str = scope["path"]
-    if scope["method"] != "POST" or scope.get("root_path"):
-        return None  # under a root path, Litestar's router decides what the path is
-    if not path.startswith(_PREFIX) or not path.endswith(_SUFFIX):
+    if scope["method"] != "POST" or not path.startswith(_PREFIX) or not path.endswith(_SUFFIX):
         return None
     slug = path[len(_PREFIX) : -len(_SUFFIX)]
     return slug if is_slug(slug) else None
@@ -60,32 +63,30 @@ def _takes(scope: HTTPScope, svc: Services) -> bool:
     )
 
 
-def hot_posts(app: ASGIApp, state: State) -> ASGIApp:
+def hot_posts(router: ASGIApp, state: State) -> ASGIApp:
     """Wraps the router: answers comment posts, passes on everything else."""
+    return in_front_of(router, state, _answer_post)
 
-    async def answer(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        svc: Services | None = state.get("services")  # set by the lifespan
-        slug = _slug_of(scope)
-        if svc is None or slug is None or not _takes(scope, svc):
-            await app(scope, receive, send)
-            return
-        body, messages = await read_body(receive, post_body_limit(svc))
-        if body is None:
-            await app(scope, replaying(messages, receive), send)
-            return
-        scope["path_template"] = _ROUTE
 
-        async def step() -> CommentReceipt:
-            client = scope.get("client")
-            peer = client[0] if client else None
-            proxies = svc.settings.trusted_proxies
-            forwarded_for = request_header(scope, b"x-forwarded-for") if proxies else None
-            network = client_network_of(peer, forwarded_for, proxies)
-            return await take_comment(svc, slug, body, network)
+async def _answer_post(
+    router: ASGIApp, scope: HTTPScope, receive: Receive, send: Send, svc: Services
+) -> None:
+    slug = _slug_of(scope)
+    if slug is None or not _takes(scope, svc):
+        await router(scope, receive, send)
+        return
+    body, messages = await read_body(receive, post_body_limit(svc))
+    if body is None:
+        await router(scope, replaying(messages, receive), send)
+        return
+    scope["path_template"] = _ROUTE
 
-        await answer_with(scope, send, step(), 202, no_store_problems=False)
+    async def step() -> CommentReceipt:
+        client = scope.get("client")
+        peer = client[0] if client else None
+        proxies = svc.settings.trusted_proxies
+        forwarded_for = request_header(scope, b"x-forwarded-for") if proxies else None
+        network = client_network_of(peer, forwarded_for, proxies)
+        return await take_comment(svc, slug, body, network)
 
-    return answer
+    await answer_with(scope, send, step(), 202, no_store_problems=False)

@@ -47,8 +47,8 @@ _CODE_BY_STATUS = {
 
 
 class Problem(NamedTuple):
-    """A problem document ready to send: what Litestar's handlers wrap in a Response,
-    and what the hot POST layer (service/http/hot_posts.py) sends itself."""
+    """A problem document ready to send: Litestar's handlers send its `response()`,
+    the hot layers (service/http/hot_path.py) send it themselves."""
 
     status: int
     body: bytes
@@ -60,7 +60,7 @@ class Problem(NamedTuple):
         )
 
 
-def problem_of(
+def problem(
     status: int,
     detail: str,
     *,
@@ -79,20 +79,6 @@ def problem_of(
         body["errors"] = [{"field": e.field, "message": e.message} for e in field_errors]
     body.update(extra or {})
     return Problem(status, msgspec.json.encode(body), headers or {})
-
-
-def problem(
-    status: int,
-    detail: str,
-    *,
-    code: str | None = None,
-    field_errors: list[FieldError] | None = None,
-    headers: dict[str, str] | None = None,
-    extra: dict[str, Any] | None = None,
-) -> Response[bytes]:
-    return problem_of(
-        status, detail, code=code, field_errors=field_errors, headers=headers, extra=extra
-    ).response()
 
 
 def problem_document(exc: BylineError) -> dict[str, Any]:
@@ -120,7 +106,7 @@ def domain_problem(exc: BylineError, method: str, path: str) -> Problem:
     if isinstance(exc, errors.Unauthorized):
         headers["WWW-Authenticate"] = "Bearer"
     field_errors = exc.errors if isinstance(exc, errors.InvalidInput) else None
-    return problem_of(status, exc.detail, code=exc.code, field_errors=field_errors, headers=headers)
+    return problem(status, exc.detail, code=exc.code, field_errors=field_errors, headers=headers)
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: BylineError) -> Response[bytes]:
@@ -143,7 +129,7 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
         # Litestar's answer to a body cut short: the client's doing, not a fault of
         # ours. Nobody is left to read the answer; the log and metrics see a 400.
         log.info("client disconnected before the request was complete (%s)", request.url.path)
-        return problem(400, "the client disconnected before the request was complete")
+        return problem(400, "the client disconnected before the request was complete").response()
     if status >= 500:
         return handle_unexpected(request, exc)
     if isinstance(exc, ValidationException):
@@ -152,20 +138,22 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
             for item in (exc.extra if isinstance(exc.extra, list) else [])
             if isinstance(item, dict)
         ]
-        return problem(400, "the request has invalid parameters", field_errors=field_errors)
+        return problem(
+            400, "the request has invalid parameters", field_errors=field_errors
+        ).response()
     detail = {
         404: "no such resource",
         405: "method not allowed",
         413: "the request body is too large",
     }.get(status, str(exc.detail) if status in (401, 403, 415) else HTTPStatus(status).phrase)
-    return problem(status, detail, headers=dict(exc.headers or {}))
+    return problem(status, detail, headers=dict(exc.headers or {})).response()
 
 
 def unexpected_problem(method: str, path: str, rid: str, exc: BaseException) -> Problem:
     # The record carries the request id (service.http.middleware); the message says it
     # too, for log lines read without the structured field.
     log.error("unhandled error on %s %s [request %s]\n%s", method, path, rid, crash_report(exc))
-    return problem_of(
+    return problem(
         500,
         f"an internal error occurred; quote request id {rid} when reporting it",
         code="internal_error",
