@@ -15,7 +15,7 @@ from enum import StrEnum
 from service.clock import now_text
 from service.errors import Conflict, NotFound
 from service.storage import tokens as store
-from service.storage.database import Database, Transaction
+from service.storage.database import Database, Queryable, Transaction
 
 TOKEN_PREFIX = "byl_"  # noqa: S105 (a prefix, not a secret)
 
@@ -48,14 +48,51 @@ async def create_token(db: Database, name: str, role: Role) -> str:
     return token
 
 
-async def authenticate(db: Database, token: str) -> store.TokenRow | None:
+def digest_of(token: str) -> str | None:
+    """The stored form of a token, or None for text that cannot be one."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    digest = hash_token(token)
-    row = await store.find_live_token(db, digest)
+    return hash_token(token)
+
+
+async def live_token(q: Queryable, digest: str) -> store.TokenRow | None:
+    row = await store.find_live_token(q, digest)
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     return row
+
+
+async def authenticate(db: Database, token: str) -> store.TokenRow | None:
+    digest = digest_of(token)
+    return None if digest is None else await live_token(db, digest)
+
+
+class TokenRefused(Exception):
+    """A token checked inside a write was not live, or its role may not do the write."""
+
+
+class CheckInWrite:
+    """A token's check made as the first step of a write, not before it.
+
+    A token that has already passed the guard can skip the separate read: the
+    write's own transaction reads it (its pages are already cached there) and
+    refuses with TokenRefused before writing anything if the token has been
+    revoked meanwhile. `confirmed` tells the caller whether the check passed, so
+    it knows which errors came after the token was good again.
+    """
+
+    def __init__(self, digest: str, needed: Role) -> None:
+        self._digest = digest
+        self._needed = needed
+        self.confirmed = False
+
+    async def holder(self, tx: Transaction) -> str:
+        """The holder's name, or TokenRefused."""
+        record = await live_token(tx, self._digest)
+        if record is None or not grants(record.role, self._needed):
+            raise TokenRefused()
+        self.confirmed = True
+        return record.name
 
 
 async def revoke_token(db: Database, name: str) -> None:

@@ -9,8 +9,10 @@ one audit entry; the rest find the comment approved and answer a no-op.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Any
 
 from moderation.housekeeping import spam_purge_cutoff, stale_pending_cutoff
 from moderation.states import Action, Status, TransitionNotAllowed, decide
@@ -25,6 +27,10 @@ from service.storage.audit import add_audit_entry
 from service.storage.database import Database, Queryable, Transaction
 from service.storage.owner import erase_comment
 from service.storage.visibility import refresh_visibility
+
+# Who decides: a name, or a check that finds the name inside the write itself
+# (service.auth.CheckInWrite) and may refuse before anything is written.
+Actor = str | Callable[[Transaction], Coroutine[Any, Any, str]]
 
 
 @dataclass(frozen=True)
@@ -73,11 +79,12 @@ async def _apply(
 
 
 async def moderate(
-    db: Database, public_id: str, action: Action, *, actor: str, note: str | None,
+    db: Database, public_id: str, action: Action, *, actor: Actor, note: str | None,
     version: int | None,
 ) -> store.ModerationRow:  # fmt: skip
     async def decide_one(tx: Transaction) -> store.ModerationRow:
-        return await _apply(tx, public_id, action, actor=actor, note=note, version=version)
+        name = actor if isinstance(actor, str) else await actor(tx)
+        return await _apply(tx, public_id, action, actor=name, note=note, version=version)
 
     return await db.write(decide_one)
 

@@ -6,8 +6,13 @@ Approve, reject and spam went through Litestar's router, the controller's guard
 common case without them, with the endpoint's own steps:
 
 - a POST to /v1/moderation/comments/{id}/approve, /reject or /spam;
-- a bearer token that authenticates (`authenticate`, as the guard) with a role
-  that may moderate;
+- a bearer token that authenticates (`live_token`, as the guard) with a role
+  that may moderate. After its first decision here, a token is checked inside
+  the decision's own write instead (`CheckInWrite`). A separate read costs about
+  0.04 ms on the event loop, since every commit makes the reader start afresh;
+  in the write it is one more cached row. If the write finds the token revoked,
+  or anything fails before the check passes, nothing has been written and
+  Litestar answers, its guard first, as always;
 - Content-Length announced and within the limit, and a JSON Content-Type unless
   the body is blank.
 
@@ -24,11 +29,13 @@ Like the other hot layers it sits inside the metrics wrapper and Litestar's
 
 from __future__ import annotations
 
+from functools import partial
+
 from litestar.datastructures import State
 from litestar.types import ASGIApp, HTTPScope, Receive, Send
 
 from moderation.states import Action
-from service.auth import Role, authenticate, grants
+from service.auth import CheckInWrite, Role, TokenRefused, digest_of, grants, live_token
 from service.http.body import is_json_media_type
 from service.http.caching import request_header
 from service.http.guards import bearer_token
@@ -36,8 +43,11 @@ from service.http.hot_path import (
     announced_length,
     answer_with,
     in_front_of,
+    problem_of,
     read_body,
     replaying,
+    send_problem,
+    send_result,
 )
 from service.http.moderation import take_decision
 from service.services import Services
@@ -59,14 +69,16 @@ def _decision_of(scope: HTTPScope) -> tuple[str, str] | None:
     return comment_id, verb
 
 
-async def _moderator(scope: HTTPScope, svc: Services) -> str | None:
+def _token_digest(scope: HTTPScope) -> str | None:
+    token = bearer_token(request_header(scope, b"authorization"))
+    return None if token is None else digest_of(token)
+
+
+async def _moderator(svc: Services, digest: str) -> str | None:
     """The name of the token's holder if it may moderate; else None, and Litestar's
     guard answers (401, 403, or the 503/500 of a database that cannot be read)."""
-    token = bearer_token(request_header(scope, b"authorization"))
-    if token is None:
-        return None
     try:
-        record = await authenticate(svc.db, token)
+        record = await live_token(svc.db, digest)
     except Exception:  # storage trouble: the guard meets it again, and answers and logs
         return None
     if record is None or not grants(record.role, Role.MODERATOR):
@@ -74,24 +86,58 @@ async def _moderator(scope: HTTPScope, svc: Services) -> str | None:
     return record.name
 
 
+class _Vouched:
+    """Digests of tokens that have passed the guard's check here, with a role that
+    may moderate: their next decisions check them inside the write instead.
+
+    Only a token that authenticated gets in, so an unknown token never reaches the
+    writer; one found revoked in a write leaves. Roles never change, and there are
+    few tokens: the bound only keeps a forgotten process from growing.
+    """
+
+    LIMIT = 1024
+
+    def __init__(self) -> None:
+        self._digests: set[str] = set()
+
+    def __contains__(self, digest: str) -> bool:
+        return digest in self._digests
+
+    def add(self, digest: str) -> None:
+        if len(self._digests) >= self.LIMIT:
+            self._digests.clear()
+        self._digests.add(digest)
+
+    def discard(self, digest: str) -> None:
+        self._digests.discard(digest)
+
+
 def hot_decisions(router: ASGIApp, state: State) -> ASGIApp:
     """Wraps the router: answers single-comment decisions, passes on everything else."""
-    return in_front_of(router, state, _answer_decision)
+    return in_front_of(router, state, partial(_answer_decision, vouched=_Vouched()))
 
 
 async def _answer_decision(
-    router: ASGIApp, scope: HTTPScope, receive: Receive, send: Send, svc: Services
-) -> None:
+    router: ASGIApp, scope: HTTPScope, receive: Receive, send: Send, svc: Services,
+    *, vouched: _Vouched,
+) -> None:  # fmt: skip
     decision = _decision_of(scope)
     length = announced_length(scope)
     limit = svc.settings.admin_max_body_bytes
-    if decision is None or length is None or length > limit:
+    digest = _token_digest(scope)
+    if decision is None or length is None or length > limit or digest is None:
         await router(scope, receive, send)
         return
-    actor = await _moderator(scope, svc)
-    if actor is None:
-        await router(scope, receive, send)
-        return
+    actor: str | CheckInWrite
+    if digest in vouched:
+        actor = CheckInWrite(digest, Role.MODERATOR)
+    else:
+        name = await _moderator(svc, digest)
+        if name is None:
+            await router(scope, receive, send)
+            return
+        vouched.add(digest)
+        actor = name
     body, messages = await read_body(receive, limit)
     if body is None or (
         body.strip() and not is_json_media_type(request_header(scope, b"content-type"))
@@ -100,6 +146,22 @@ async def _answer_decision(
         return
     comment_id, verb = decision
     scope["path_template"] = _ROUTES[verb]
-    step = take_decision(svc, comment_id, _ACTIONS[verb], actor, body)
-    # The moderation controller's exception handlers add no-store to its problems.
-    await answer_with(scope, send, step, 200, no_store_problems=True)
+    action = _ACTIONS[verb]
+    if isinstance(actor, str):
+        step = take_decision(svc, comment_id, action, actor, body)
+        # The moderation controller's exception handlers add no-store to its problems.
+        await answer_with(scope, send, step, 200, no_store_problems=True)
+        return
+    try:
+        comment = await take_decision(svc, comment_id, action, actor.holder, body)
+    except Exception as exc:
+        if actor.confirmed:
+            await send_problem(send, problem_of(scope, exc, no_store_problems=True))
+            return
+        # Nothing was written, and the token may no longer be good: Litestar's
+        # guard answers first (a 401 ahead of a bad body), as it always does.
+        if isinstance(exc, TokenRefused):
+            vouched.discard(digest)
+        await router(scope, replaying(messages, receive), send)
+        return
+    await send_result(send, 200, comment)

@@ -91,23 +91,33 @@ async def send_problem(send: Send, document: Problem) -> None:
     await send_answer(send, document.status, fields, document.body)
 
 
-async def answer_with(
-    scope: HTTPScope, send: Send, step: Awaitable[Struct], status: int, *, no_store_problems: bool
-) -> None:
-    """Runs the endpoint's step and sends its result (JSON, no-store) or its problem.
+def problem_of(scope: HTTPScope, exc: Exception, *, no_store_problems: bool) -> Problem:
+    """The problem Litestar's handlers would answer for an endpoint step's error
+    (a domain problem, or a logged 500).
 
     `no_store_problems`: the endpoint's own exception handlers add no-store to
     domain problems (the moderation controller's do); a 500 never has it.
     """
-    try:
-        result = await step
-    except BylineError as exc:
+    if isinstance(exc, BylineError):
         document = domain_problem(exc, scope["method"], scope["path"])
         if no_store_problems:
             document.headers["Cache-Control"] = "no-store"
-    except Exception as exc:  # what Litestar's last-resort handler would answer
-        document = unexpected_problem(scope["method"], scope["path"], request_id_of(scope), exc)
-    else:
-        await send_answer(send, status, [NO_STORE, JSON], encode(result))
+        return document
+    return unexpected_problem(scope["method"], scope["path"], request_id_of(scope), exc)
+
+
+async def send_result(send: Send, status: int, result: Struct) -> None:
+    """An endpoint's result as JSON, never stored by a cache."""
+    await send_answer(send, status, [NO_STORE, JSON], encode(result))
+
+
+async def answer_with(
+    scope: HTTPScope, send: Send, step: Awaitable[Struct], status: int, *, no_store_problems: bool
+) -> None:
+    """Runs the endpoint's step and sends its result or its problem (`problem_of`)."""
+    try:
+        result = await step
+    except Exception as exc:
+        await send_problem(send, problem_of(scope, exc, no_store_problems=no_store_problems))
         return
-    await send_problem(send, document)
+    await send_result(send, status, result)

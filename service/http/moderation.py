@@ -93,7 +93,7 @@ EMAIL = Spec(rules={"email": then(string, normalize_email)}, required=frozenset(
 
 
 async def take_decision(
-    svc: Services, comment_id: str, action: Action, actor: str, body: bytes
+    svc: Services, comment_id: str, action: Action, actor: moderating.Actor, body: bytes
 ) -> ModerationComment:
     """One decision on one comment, from its optional body: the comment as it now
     stands, or a BylineError."""
