@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -11,9 +12,14 @@ from pathlib import Path
 
 from bench.paths import WORK
 
-ISSO_VENV = WORK / "isso-venv"
-CEILING_VENV = WORK / "ceiling-venv"
 INSTALL_TIMEOUT = 600
+
+
+def _for_this_python(name: str) -> Path:
+    """A venv of the interpreter running the harness: every target of a run then
+    runs on one interpreter, and a run from another one gets venvs of its own."""
+    identity = f"{sys.base_prefix}|{sys.version}".encode()
+    return WORK / f"{name}-{hashlib.sha256(identity).hexdigest()[:10]}"
 
 
 def _run(argv: list[str], what: str) -> None:
@@ -56,8 +62,9 @@ def _imports(python: Path, modules: str) -> bool:
 
 def ensure_isso() -> Path:
     """Isso from PyPI with gunicorn in its own venv; returns the venv's bin/."""
-    _venv(ISSO_VENV, ["isso", "gunicorn"], "isso, gunicorn")
-    return ISSO_VENV / "bin"
+    venv = _for_this_python("isso-venv")
+    _venv(venv, ["isso", "gunicorn"], "isso, gunicorn")
+    return venv / "bin"
 
 
 def ceiling_python(byline_python: Path | None, server: str) -> Path:
@@ -69,13 +76,13 @@ def ceiling_python(byline_python: Path | None, server: str) -> Path:
     probe = f"litestar, {server}"
     if byline_python and byline_python.exists() and _imports(byline_python, probe):
         return byline_python
-    return _venv(CEILING_VENV, ["litestar", "granian", "uvicorn"], probe)
+    return _venv(_for_this_python("ceiling-venv"), ["litestar", "granian", "uvicorn"], probe)
 
 
 def versions(python: Path, packages: list[str]) -> dict[str, str]:
     code = (
-        "import importlib.metadata as m, json, sys\n"
-        "out = {}\n"
+        "import importlib.metadata as m, json, platform, sys\n"
+        "out = {'python': platform.python_version() + ' (' + sys.base_prefix + ')'}\n"
         "for p in sys.argv[1:]:\n"
         "    try: out[p] = m.version(p)\n"
         "    except m.PackageNotFoundError: pass\n"
