@@ -29,7 +29,8 @@ from service.storage.owner import erase_comment
 from service.storage.visibility import refresh_visibility
 
 # Who decides: a name, or a check that finds the name inside the write itself
-# (service.auth.CheckInWrite) and may refuse before anything is written.
+# (service.auth.CheckInWrite.holder) and may refuse before anything is written.
+# Like a write job, the check awaits nothing but the transaction it is given.
 Actor = str | Callable[[Transaction], Coroutine[Any, Any, str]]
 
 

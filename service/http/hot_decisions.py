@@ -18,9 +18,10 @@ common case without them, with the endpoint's own steps:
 
 Anything else goes to Litestar, which then answers as always (and logs): a
 missing or bad token (401, 403), other paths and methods, oversized or chunked
-bodies; a 415, or a body that outruns its announcement or breaks off, is handed
-on with what was read replayed. Once the body is in, this layer answers: the
-comment (`take_decision`), a domain problem with `no-store` as the controller's
+bodies; a 415, a body that outruns its announcement or breaks off, or a token
+found revoked after the body was read, is handed on with what was read
+replayed. Otherwise, once the body is in, this layer answers: the comment
+(`take_decision`), a domain problem with `no-store` as the controller's
 handlers add it, or a logged 500.
 
 Like the other hot layers it sits inside the metrics wrapper and Litestar's
@@ -91,8 +92,10 @@ class _Vouched:
     may moderate: their next decisions check them inside the write instead.
 
     Only a token that authenticated gets in, so an unknown token never reaches the
-    writer; one found revoked in a write leaves. Roles never change, and there are
-    few tokens: the bound only keeps a forgotten process from growing.
+    writer; one found revoked leaves. Until then, each request with it costs one
+    write that refuses it (a burst of them, if they arrive together): a revoked
+    token once was a real one. Roles never change, and there are few tokens: the
+    bound only keeps a forgotten process from growing.
     """
 
     LIMIT = 1024
@@ -155,13 +158,20 @@ async def _answer_decision(
     try:
         comment = await take_decision(svc, comment_id, action, actor.holder, body)
     except Exception as exc:
-        if actor.confirmed:
-            await send_problem(send, problem_of(scope, exc, no_store_problems=True))
-            return
-        # Nothing was written, and the token may no longer be good: Litestar's
-        # guard answers first (a 401 ahead of a bad body), as it always does.
-        if isinstance(exc, TokenRefused):
+        if not actor.confirmed and not await _still_good(svc, digest, exc):
+            # Nothing was written and the token is no longer good: Litestar's guard
+            # answers first (a 401 ahead of a bad body), as it always does.
             vouched.discard(digest)
-        await router(scope, replaying(messages, receive), send)
+            await router(scope, replaying(messages, receive), send)
+            return
+        await send_problem(send, problem_of(scope, exc, no_store_problems=True))
         return
     await send_result(send, 200, comment)
+
+
+async def _still_good(svc: Services, digest: str, exc: Exception) -> bool:
+    """Whether a vouched token may still moderate, after its decision failed before
+    the write's check passed: a body that does not decode, a writer that could not
+    start. Then the error is the answer, as after the guard's check; handing on
+    would queue the same write again."""
+    return not isinstance(exc, TokenRefused) and await _moderator(svc, digest) is not None
