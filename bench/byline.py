@@ -17,10 +17,10 @@ from pathlib import Path
 
 from bench import dataset, install, procs, wrk
 from bench.client import Client
-from bench.paths import WORK
+from bench.paths import BYLINE_DB, WORK
 from bench.targets import Case, Prepared, Skip, Target
 
-DB = WORK / "byline.db"
+DB = BYLINE_DB
 PAGE_PATH = f"/v1/articles/{dataset.BIG_SLUG}?include=related,comments&limit=100"
 LIST_PATH = f"/v1/articles/{dataset.BIG_SLUG}/comments?limit=100"
 POST_PATH = f"/v1/articles/{dataset.POST_SLUG}/comments"

@@ -4,14 +4,17 @@ It measures what the framework and the server cost when the handler does no
 work at all. The bytes are read once at import from files captured from Byline
 (or, when Byline is not available, a synthetic page of the same shape):
 ``BENCH_PAGE_FILE`` (served at /page) and ``BENCH_LIST_FILE`` (at /list).
+With ``BENCH_POST_DB`` set, ``POST /post`` writes a comment the way
+bench/post_floor.py says: Byline's storage work with no handler work around it.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
-from litestar import Litestar, MediaType, Response, get
+from litestar import Litestar, MediaType, Response, get, post
 
 PAGE = Path(os.environ["BENCH_PAGE_FILE"]).read_bytes()
 LIST = Path(os.environ["BENCH_LIST_FILE"]).read_bytes()
@@ -33,4 +36,25 @@ def tiny() -> dict[str, bool]:
     return {"ok": True}
 
 
-app = Litestar([page, comments_list, tiny], openapi_config=None, logging_config=None)
+@post("/post", status_code=202)
+async def new_comment(data: dict[str, Any]) -> dict[str, Any]:
+    from bench import post_floor
+
+    return {"comment": await post_floor.store(data)}
+
+
+def _app() -> Litestar:
+    if not os.environ.get("BENCH_POST_DB"):
+        return Litestar([page, comments_list, tiny], openapi_config=None, logging_config=None)
+    from bench import post_floor
+
+    return Litestar(
+        [page, comments_list, tiny, new_comment],
+        on_startup=[post_floor.open_db],
+        on_shutdown=[post_floor.close_db],
+        openapi_config=None,
+        logging_config=None,
+    )
+
+
+app = _app()

@@ -9,4 +9,5 @@ REPO = BENCH_SRC.parent
 WORK = REPO / ".bench"
 LUA = BENCH_SRC / "lua"
 RESULTS = WORK / "results.json"
+BYLINE_DB = WORK / "byline.db"
 CHART = REPO / "docs" / "bench.svg"

@@ -11,7 +11,7 @@ list           comments list, one page (limit=100)         ceiling list, Isso pa
 tiny           tiny JSON (ceilings only)                   -
 304            conditional GET answered 304                ceiling tiny
 counts         comment counts of 6 articles                ceiling tiny, Isso counts
-post           POST a new comment                          Isso post
+post           POST a new comment                          ceiling post, Isso post
 approve        one moderator decision per request          -
 approve-bulk   a batch of decisions per request            -
 thread         Isso only: the whole 200-comment thread     -
@@ -21,13 +21,14 @@ thread         Isso only: the whole 200-comment thread     -
 from __future__ import annotations
 
 import json
+import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import dataset, install, procs
-from bench.paths import REPO, WORK
+from bench.paths import BYLINE_DB, REPO, WORK
 
 CASE_ORDER = ["page", "list", "thread", "tiny", "304", "counts", "post", "approve", "approve-bulk"]
 CEILING = "ceiling-litestar"
@@ -38,7 +39,7 @@ COMPARE: dict[str, tuple[str | None, str | None]] = {
     "list": ("list", "page"),
     "304": ("tiny", None),
     "counts": ("tiny", "counts"),
-    "post": (None, "post"),
+    "post": ("post", "post"),
 }
 
 
@@ -121,7 +122,11 @@ def asgi_server_argv(python: Path, server: str, app: str, port: int) -> list[str
 
 
 class Ceiling(Target):
-    """Same bytes from memory: what the framework and server cost with zero work."""
+    """Same bytes from memory: what the framework and server cost with zero work.
+
+    And, when Byline ran first in this run, a POST that does Byline's storage
+    work and nothing else (bench/post_floor.py) on a copy of Byline's database.
+    """
 
     app = ""
 
@@ -129,17 +134,22 @@ class Ceiling(Target):
         byline_python = self.options.byline_bin.parent / "python"
         python = install.ceiling_python(byline_python, self.options.server)
         self.versions = install.versions(python, ["litestar", "granian", "uvicorn"])
+        env = {
+            "BENCH_PAGE_FILE": str(self.shared.page_file),
+            "BENCH_LIST_FILE": str(self.shared.list_file),
+            "PYTHONPATH": str(REPO),
+        }
+        # Byline's code and a database it seeded: only from Byline's own venv, this run.
+        posts = python == byline_python and self.shared.page_source == "byline"
+        if posts:
+            env["BENCH_POST_DB"] = str(self._copy_of_bylines_database())
         port = procs.free_port()
         self.server = procs.start(
             self.name,
             asgi_server_argv(python, self.options.server, self.app, port),
             port,
             WORK / "logs" / f"{self.name}.log",
-            env={
-                "BENCH_PAGE_FILE": str(self.shared.page_file),
-                "BENCH_LIST_FILE": str(self.shared.list_file),
-                "PYTHONPATH": str(REPO),
-            },
+            env=env,
             cwd=REPO,
         )
         procs.wait_ready(self.server, "/tiny")
@@ -148,6 +158,31 @@ class Ceiling(Target):
             "list": Case("list", "/list", body_bytes=self.shared.list_file.stat().st_size),
             "tiny": Case("tiny", "/tiny"),
         }
+        if posts:
+            self.cases["post"] = Case(
+                "post", "/post", lua="post_comment", expect=frozenset({202}),
+                prepare=self._post_args,
+            )  # fmt: skip
+
+    def _copy_of_bylines_database(self) -> Path:
+        """A consistent copy of the running Byline's database (SQLite's backup)."""
+        copy = WORK / f"{self.name}.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{copy}{suffix}").unlink(missing_ok=True)
+        source, target = sqlite3.connect(BYLINE_DB), sqlite3.connect(copy)
+        try:
+            source.backup(target)
+        finally:
+            source.close()
+            target.close()
+        return copy
+
+    _runs = 0
+
+    def _post_args(self) -> Prepared:
+        self._runs += 1
+        run_id = f"{self.name}-{self._runs}"
+        return Prepared(["/post", str(self.shared.bodies_file), run_id, "byline"])
 
 
 class CeilingLitestar(Ceiling):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -117,3 +118,34 @@ def test_a_size_mismatch_with_isso_is_noted() -> None:
     info = {("byline", "page"): {"items": 20}, ("isso", "page"): {"items": 100}}
     row = next(r for r in report.summarise(runs, info) if r.target == "byline")
     assert row.extra["notes"] == ["xIsso compares 20 comments here with 100 in Isso's"]
+
+
+async def test_the_post_floor_writes_a_comment_as_byline_stores_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench import post_floor
+    from tests.api.comment_fixtures import open_site
+
+    async with open_site(tmp_path) as site:
+        await site.article(post_floor.SLUG)
+        monkeypatch.setenv(post_floor.DB_ENV, site.db_path)
+        await post_floor.open_db()
+        try:
+            receipt = await post_floor.store(
+                {"name": "Ada", "email": "ada@example.org", "body": "A floor post."}
+            )
+        finally:
+            await post_floor.close_db()
+        assert receipt["status"] == "pending"
+        stored = site.query(
+            "SELECT c.status, c.body, a.slug FROM comments c JOIN articles a "
+            "ON a.id = c.article_id WHERE c.public_id = ?",
+            (receipt["id"],),
+        )
+        assert stored == [("pending", "A floor post.", post_floor.SLUG)]
+        audit = site.query("SELECT action FROM audit_log WHERE comment_id = ?", (receipt["id"],))
+        assert audit == [("submit",)]
+
+
+def test_a_post_is_held_against_the_ceilings_post_and_isso() -> None:
+    assert (report.ceiling_case("post"), report.isso_case("post")) == ("post", "post")
