@@ -1,7 +1,7 @@
 """The server-only ceiling: a raw ASGI app returning the same bytes as ceiling_app.
 
-With ``BENCH_POST_DB`` set it also takes ``POST /post`` as bench/post_floor.py
-says: Byline's storage work for a new comment, with no handler work around it.
+With ``BENCH_POST_DB`` set it also takes ``POST /post`` and the decision paths as
+bench/storage_floor.py says: Byline's storage work, with no handler work around it.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ async def app(scope: Message, receive: Receive, send: Send) -> None:
     if scope["type"] == "lifespan":
         await _lifespan(receive, send)
         return
-    if POSTS and scope["path"] == "/post" and scope["method"] == "POST":
-        await _post(receive, send)
+    if POSTS and scope["method"] == "POST":
+        await _write(scope["path"], receive, send)
         return
     body = BODIES.get(scope["path"])
     if body is None:
@@ -51,18 +51,18 @@ async def app(scope: Message, receive: Receive, send: Send) -> None:
 
 async def _lifespan(receive: Receive, send: Send) -> None:
     if POSTS:
-        from bench import post_floor
+        from bench import storage_floor
     while (await receive())["type"] != "lifespan.shutdown":
         if POSTS:
-            await post_floor.open_db()
+            await storage_floor.open_db()
         await send({"type": "lifespan.startup.complete"})
     if POSTS:
-        await post_floor.close_db()
+        await storage_floor.close_db()
     await send({"type": "lifespan.shutdown.complete"})
 
 
-async def _post(receive: Receive, send: Send) -> None:
-    from bench import post_floor
+async def _write(path: str, receive: Receive, send: Send) -> None:
+    from bench import storage_floor
 
     chunks = []
     while True:
@@ -70,8 +70,13 @@ async def _post(receive: Receive, send: Send) -> None:
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
-    receipt = await post_floor.store(msgspec.json.decode(b"".join(chunks)))
-    body = msgspec.json.encode({"comment": receipt})
+    decision = storage_floor.decision_of(path)
+    if decision is not None:
+        status, answer = 200, await storage_floor.decide(*decision)
+    else:
+        receipt = await storage_floor.store(msgspec.json.decode(b"".join(chunks)))
+        status, answer = 202, {"comment": receipt}
+    body = msgspec.json.encode(answer)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": 202, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

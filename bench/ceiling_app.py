@@ -4,8 +4,9 @@ It measures what the framework and the server cost when the handler does no
 work at all. The bytes are read once at import from files captured from Byline
 (or, when Byline is not available, a synthetic page of the same shape):
 ``BENCH_PAGE_FILE`` (served at /page) and ``BENCH_LIST_FILE`` (at /list).
-With ``BENCH_POST_DB`` set, ``POST /post`` writes a comment the way
-bench/post_floor.py says: Byline's storage work with no handler work around it.
+With ``BENCH_POST_DB`` set, ``POST /post`` and the decision paths write the
+way bench/storage_floor.py says: Byline's storage work with no handler work
+around it.
 """
 
 from __future__ import annotations
@@ -38,20 +39,29 @@ def tiny() -> dict[str, bool]:
 
 @post("/post", status_code=202)
 async def new_comment(data: dict[str, Any]) -> dict[str, Any]:
-    from bench import post_floor
+    from bench import storage_floor
 
-    return {"comment": await post_floor.store(data)}
+    return {"comment": await storage_floor.store(data)}
+
+
+@post("/v1/moderation/comments/{comment_id:str}/{verb:str}", status_code=200)
+async def decision(comment_id: str, verb: str) -> dict[str, Any]:
+    from bench import storage_floor
+
+    what = storage_floor.decision_of(f"{storage_floor.DECISIONS}{comment_id}/{verb}")
+    assert what is not None, verb
+    return await storage_floor.decide(*what)
 
 
 def _app() -> Litestar:
     if not os.environ.get("BENCH_POST_DB"):
         return Litestar([page, comments_list, tiny], openapi_config=None, logging_config=None)
-    from bench import post_floor
+    from bench import storage_floor
 
     return Litestar(
-        [page, comments_list, tiny, new_comment],
-        on_startup=[post_floor.open_db],
-        on_shutdown=[post_floor.close_db],
+        [page, comments_list, tiny, new_comment, decision],
+        on_startup=[storage_floor.open_db],
+        on_shutdown=[storage_floor.close_db],
         openapi_config=None,
         logging_config=None,
     )

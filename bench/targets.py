@@ -12,7 +12,7 @@ tiny           tiny JSON (ceilings only)                   -
 304            conditional GET answered 304                ceiling tiny
 counts         comment counts of 6 articles                ceiling tiny, Isso counts
 post           POST a new comment                          ceiling post, Isso post
-approve        one moderator decision per request          -
+approve        one moderator decision per request          ceiling approve
 approve-bulk   a batch of decisions per request            -
 thread         Isso only: the whole 200-comment thread     -
 =============  ==========================================  ==================
@@ -24,6 +24,7 @@ import json
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,7 @@ COMPARE: dict[str, tuple[str | None, str | None]] = {
     "304": ("tiny", None),
     "counts": ("tiny", "counts"),
     "post": ("post", "post"),
+    "approve": ("approve", None),
 }
 
 
@@ -125,7 +127,7 @@ class Ceiling(Target):
     """Same bytes from memory: what the framework and server cost with zero work.
 
     And, when Byline ran first in this run, a POST that does Byline's storage
-    work and nothing else (bench/post_floor.py) on a copy of Byline's database.
+    work and nothing else (bench/storage_floor.py) on a copy of Byline's database.
     """
 
     app = ""
@@ -163,6 +165,9 @@ class Ceiling(Target):
                 "post", "/post", lua="post_comment", expect=frozenset({202}),
                 prepare=self._post_args,
             )  # fmt: skip
+            self.cases["approve"] = Case(
+                "approve", "/v1/moderation/comments", lua="approve", prepare=self._approve_args
+            )
 
     def _copy_of_bylines_database(self) -> Path:
         """A consistent copy of the running Byline's database (SQLite's backup)."""
@@ -183,6 +188,24 @@ class Ceiling(Target):
         self._runs += 1
         run_id = f"{self.name}-{self._runs}"
         return Prepared(["/post", str(self.shared.bodies_file), run_id, "byline"])
+
+    def _approve_args(self) -> Prepared:
+        ids = _pending_ids(WORK / f"{self.name}.db")
+        ids_file = WORK / f"{self.name}-pending.txt"
+        ids_file.write_text("\n".join(ids) + "\n")
+        return Prepared([str(ids_file), "no-token", "single", "1"], pool=len(ids))
+
+
+def _pending_ids(db: Path) -> list[str]:
+    """The pending comments on the posting article, oldest first (as Byline's queue)."""
+    with closing(sqlite3.connect(db)) as conn:
+        rows = conn.execute(
+            "SELECT c.public_id FROM comments c JOIN articles a ON a.id = c.article_id "
+            "WHERE a.slug = ? AND c.status = 'pending' AND c.removed = 0 "
+            "ORDER BY c.created_at, c.id",
+            (dataset.POST_SLUG,),
+        ).fetchall()
+    return [row[0] for row in rows]
 
 
 class CeilingLitestar(Ceiling):

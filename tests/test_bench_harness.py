@@ -10,6 +10,7 @@ import pytest
 
 from bench import dataset, procstat, report, synthetic, wrk
 from bench.measure import Run
+from tests.api.comment_fixtures import open_site
 
 WRK_OUTPUT = """\
 Running 10s test @ http://127.0.0.1:40000/page
@@ -120,32 +121,53 @@ def test_a_size_mismatch_with_isso_is_noted() -> None:
     assert row.extra["notes"] == ["xIsso compares 20 comments here with 100 in Isso's"]
 
 
-async def test_the_post_floor_writes_a_comment_as_byline_stores_one(
+async def test_the_storage_floor_writes_a_comment_as_byline_stores_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bench import post_floor
-    from tests.api.comment_fixtures import open_site
+    from bench import storage_floor
 
     async with open_site(tmp_path) as site:
-        await site.article(post_floor.SLUG)
-        monkeypatch.setenv(post_floor.DB_ENV, site.db_path)
-        await post_floor.open_db()
+        await site.article(storage_floor.SLUG)
+        monkeypatch.setenv(storage_floor.DB_ENV, site.db_path)
+        await storage_floor.open_db()
         try:
-            receipt = await post_floor.store(
+            receipt = await storage_floor.store(
                 {"name": "Ada", "email": "ada@example.org", "body": "A floor post."}
             )
         finally:
-            await post_floor.close_db()
+            await storage_floor.close_db()
         assert receipt["status"] == "pending"
         stored = site.query(
             "SELECT c.status, c.body, a.slug FROM comments c JOIN articles a "
             "ON a.id = c.article_id WHERE c.public_id = ?",
             (receipt["id"],),
         )
-        assert stored == [("pending", "A floor post.", post_floor.SLUG)]
+        assert stored == [("pending", "A floor post.", storage_floor.SLUG)]
         audit = site.query("SELECT action FROM audit_log WHERE comment_id = ?", (receipt["id"],))
         assert audit == [("submit",)]
 
 
-def test_a_post_is_held_against_the_ceilings_post_and_isso() -> None:
+def test_writes_are_held_against_the_ceilings_writes() -> None:
     assert (report.ceiling_case("post"), report.isso_case("post")) == ("post", "post")
+    assert (report.ceiling_case("approve"), report.isso_case("approve")) == ("approve", None)
+
+
+async def test_the_storage_floor_decides_as_byline_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench import storage_floor
+    from moderation.states import Action
+
+    async with open_site(tmp_path) as site:
+        posted = await site.posted(email="ada@example.org", body="Judge me.")
+        path = f"{storage_floor.DECISIONS}{posted['comment']['id']}/approve"
+        assert storage_floor.decision_of(path) == (posted["comment"]["id"], Action.APPROVE)
+        assert storage_floor.decision_of(f"{storage_floor.DECISIONS}x/publish") is None
+        monkeypatch.setenv(storage_floor.DB_ENV, site.db_path)
+        await storage_floor.open_db()
+        try:
+            decided = await storage_floor.decide(posted["comment"]["id"], Action.APPROVE)
+        finally:
+            await storage_floor.close_db()
+        assert decided["status"] == "approved"
+        assert site.query("SELECT status, visibility FROM comments") == [("approved", "shown")]

@@ -1,17 +1,24 @@
-"""The POST ceiling: Byline's own write of a new comment, with nothing around it.
+"""The write ceilings: Byline's own storage work, with nothing around it.
 
-The ceilings answer `POST /post` with this: decode the JSON, fill the row with
-cheap stand-ins (the body as its own HTML, SHA-256 for the keys), and run
-Byline's storage steps for a new comment, through Byline's group-commit writer
-with `synchronous=FULL`: the article lookup, the INSERT (its indexes and the
-count trigger), the audit row. No validation, Markdown, sanitizing, rules, HMAC
-keys or edit token of Byline's own. So it is what a durable comment POST costs
-on this server and this database when the handler does nothing else: the part
-of Byline's POST that no handler code can remove.
+The ceilings (bench/ceiling_app.py, bench/asgi_app.py) answer two writes with it,
+through Byline's group-commit writer with `synchronous=FULL`:
 
-It needs Byline's code (the ceilings run from Byline's venv, with the repo on
+- `POST /post`: decode the JSON, fill the row with cheap stand-ins (the body as
+  its own HTML, SHA-256 for the keys), then Byline's storage steps for a new
+  comment: the article lookup, the INSERT (its indexes and the count trigger),
+  the audit row. No validation, Markdown, sanitizing, rules, keyed hashes or
+  edit token of Byline's own.
+- `POST /v1/moderation/comments/{id}/{approve|reject|spam}`: Byline's
+  `moderate`, the decision's whole write (the read, the conditional update,
+  the visibility and counts, the audit row). No token check, no body.
+
+So they are what a durable comment POST and a decision cost on this server and
+this database when the handler does nothing else: the part of Byline's work
+that no handler code can remove.
+
+They need Byline's code (the ceilings run from Byline's venv, with the repo on
 `PYTHONPATH`) and a copy of the database Byline seeded in the same run
-(`BENCH_POST_DB`); without them the ceilings have no `post` case.
+(`BENCH_POST_DB`); without them the ceilings have neither case.
 """
 
 from __future__ import annotations
@@ -21,7 +28,9 @@ import os
 import secrets
 from typing import Any
 
+from moderation.states import Action
 from service.clock import now_text
+from service.comments.moderating import moderate
 from service.comments.posting import new_public_id
 from service.storage.articles import get_comment_target
 from service.storage.audit import add_audit_entry
@@ -30,6 +39,7 @@ from service.storage.database import Database, Transaction
 
 SLUG = "bench-post-target"  # bench.dataset.POST_SLUG: the article that absorbs posts
 DB_ENV = "BENCH_POST_DB"
+DECISIONS = "/v1/moderation/comments/"  # the path bench/lua/approve.lua asks for
 
 _db: Database | None = None
 
@@ -81,3 +91,21 @@ async def store(data: dict[str, Any]) -> dict[str, Any]:
         return {"id": stored.public_id, "status": stored.status, "created_at": stored.created_at}
 
     return await _db.write(job)
+
+
+def decision_of(path: str) -> tuple[str, Action] | None:
+    """The comment id and action of a decision's path, if that is what it is."""
+    if not path.startswith(DECISIONS):
+        return None
+    comment_id, _, verb = path[len(DECISIONS) :].partition("/")
+    try:
+        return comment_id, Action(verb)
+    except ValueError:
+        return None
+
+
+async def decide(comment_id: str, action: Action) -> dict[str, Any]:
+    """One decision on one comment, as Byline writes it; returns the new status."""
+    assert _db is not None, "open_db first"
+    row = await moderate(_db, comment_id, action, actor="bench", note=None, version=None)
+    return {"id": row.public_id, "status": row.status, "version": row.version}
