@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, MediaType, Response, get, post
+from litestar.params import FromPath, JSONBody
 
 PAGE = Path(os.environ["BENCH_PAGE_FILE"]).read_bytes()
 LIST = Path(os.environ["BENCH_LIST_FILE"]).read_bytes()
@@ -38,14 +39,14 @@ def tiny() -> dict[str, bool]:
 
 
 @post("/post", status_code=202)
-async def new_comment(data: dict[str, Any]) -> dict[str, Any]:
+async def new_comment(data: JSONBody[dict[str, Any]]) -> dict[str, Any]:
     from bench import storage_floor
 
     return {"comment": await storage_floor.store(data)}
 
 
 @post("/v1/moderation/comments/{comment_id:str}/{verb:str}", status_code=200)
-async def decision(comment_id: str, verb: str) -> dict[str, Any]:
+async def decision(comment_id: FromPath[str], verb: FromPath[str]) -> dict[str, Any]:
     from bench import storage_floor
 
     what = storage_floor.decision_of(f"{storage_floor.DECISIONS}{comment_id}/{verb}")

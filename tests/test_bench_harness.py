@@ -171,3 +171,44 @@ async def test_the_storage_floor_decides_as_byline_does(
             await storage_floor.close_db()
         assert decided["status"] == "approved"
         assert site.query("SELECT status, visibility FROM comments") == [("approved", "shown")]
+
+
+async def test_both_ceilings_answer_the_writes_with_bylines_storage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    import httpx
+    from litestar.testing import AsyncTestClient
+
+    from bench import storage_floor
+
+    for name in ("page", "list"):
+        (tmp_path / f"{name}.json").write_text("{}")
+        monkeypatch.setenv(f"BENCH_{name.upper()}_FILE", str(tmp_path / f"{name}.json"))
+    async with open_site(tmp_path) as site:
+        await site.article(storage_floor.SLUG)
+        monkeypatch.setenv(storage_floor.DB_ENV, site.db_path)
+        comment = {"name": "Ada", "email": "ada@example.org", "body": "Floor."}
+        asgi_app = importlib.reload(importlib.import_module("bench.asgi_app")).app
+        await storage_floor.open_db()  # the raw app opens it in its lifespan
+        try:
+            transport = httpx.ASGITransport(app=asgi_app)  # type: ignore[arg-type]
+            async with httpx.AsyncClient(transport=transport, base_url="http://x") as client:
+                raw = await client.post("/post", json=comment)
+                decided = await client.post(
+                    f"/v1/moderation/comments/{raw.json()['comment']['id']}/approve"
+                )
+        finally:
+            await storage_floor.close_db()
+        assert (raw.status_code, decided.status_code) == (202, 200)
+        assert decided.json()["status"] == "approved"
+        litestar_app = importlib.reload(importlib.import_module("bench.ceiling_app")).app
+        async with AsyncTestClient(app=litestar_app) as client:
+            posted = await client.post("/post", json=comment)
+            spam = await client.post(
+                f"/v1/moderation/comments/{posted.json()['comment']['id']}/spam"
+            )
+        assert (posted.status_code, spam.status_code) == (202, 200)
+        statuses = site.query("SELECT status FROM comments ORDER BY id")
+        assert statuses == [("approved",), ("spam",)]
