@@ -54,7 +54,11 @@ async def _lifespan(receive: Receive, send: Send) -> None:
         from bench import storage_floor
     while (await receive())["type"] != "lifespan.shutdown":
         if POSTS:
-            await storage_floor.open_db()
+            try:
+                await storage_floor.open_db()
+            except Exception as exc:  # the server must not start, or every write is a cheap 500
+                await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+                return
         await send({"type": "lifespan.startup.complete"})
     if POSTS:
         await storage_floor.close_db()

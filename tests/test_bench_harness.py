@@ -212,3 +212,25 @@ async def test_both_ceilings_answer_the_writes_with_bylines_storage(
         assert (posted.status_code, spam.status_code) == (202, 200)
         statuses = site.query("SELECT status FROM comments ORDER BY id")
         assert statuses == [("approved",), ("spam",)]
+
+
+async def test_the_raw_ceiling_refuses_to_start_without_its_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    for name in ("page", "list"):
+        (tmp_path / f"{name}.json").write_text("{}")
+        monkeypatch.setenv(f"BENCH_{name.upper()}_FILE", str(tmp_path / f"{name}.json"))
+    monkeypatch.setenv("BENCH_POST_DB", str(tmp_path / "missing" / "floor.db"))
+    asgi_app = importlib.reload(importlib.import_module("bench.asgi_app")).app
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    await asgi_app({"type": "lifespan"}, receive, send)
+    assert [m["type"] for m in sent] == ["lifespan.startup.failed"]
