@@ -70,13 +70,23 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
-    """Open the database (migrating it), run `work(db)`, always close."""
+    """Open the database (migrating it), run `work(db)`, always close.
+
+    1, with one line on stderr, if the database cannot be opened or the work is refused.
+    """
+    import sqlite3
+
     from service.errors import BylineError
     from service.storage.database import Database
+    from service.storage.migrations import SchemaTooNew
 
     async def runner() -> int:
         db = Database(settings.database)
-        await db.open()
+        try:
+            await db.open()
+        except (sqlite3.Error, SchemaTooNew) as exc:  # no folder, no permission, not ours
+            print(f"byline: cannot open the database {settings.database}: {exc}", file=sys.stderr)
+            return 1
         try:
             return await work(db)
         except BylineError as exc:
@@ -96,8 +106,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
         if _run(settings, load_demo) != 0:
             return 1
-    else:
-        _run(settings, _noop)
+    elif _run(settings, _noop) != 0:  # migrated here once, not by each worker at once
+        return 1
     return serve(settings)
 
 
@@ -106,8 +116,10 @@ async def _noop(db: Any) -> int:
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    if _run(settings, _noop) != 0:
+        return 1
     print(f"database {settings.database} is up to date")
-    return _run(settings, _noop)
+    return 0
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:

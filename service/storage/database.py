@@ -50,7 +50,16 @@ async def _connect_writer(
         opened.append(conn)
         return conn
 
-    conn = await aiosqlite.Connection(connect, iter_chunk_size=64)
+    conn = aiosqlite.Connection(connect, iter_chunk_size=64)
+    try:
+        await conn
+    except BaseException:
+        # aiosqlite has queued its thread's stop, with a future nobody awaits: let the
+        # thread end now, or it may answer into an event loop that has closed since
+        # (a stray traceback on a failed start). `_thread` is aiosqlite's, as
+        # `_execute` in writer.py is (the version is pinned).
+        conn._thread.join(timeout=BUSY_TIMEOUT_SECONDS)
+        raise
     try:
         conn.row_factory = sqlite3.Row
         await conn.execute("PRAGMA foreign_keys = ON")

@@ -39,6 +39,10 @@ def latest_version() -> int:
     return len(load_migrations())
 
 
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer Byline: this one must not touch it."""
+
+
 async def migrate(conn: aiosqlite.Connection) -> int:
     """Bring the schema up to date; returns the number of migrations applied."""
     migrations = load_migrations()
@@ -47,7 +51,7 @@ async def migrate(conn: aiosqlite.Connection) -> int:
         rows = await conn.execute_fetchall("PRAGMA user_version")
         current = int(next(iter(rows))[0])
         if current > len(migrations):
-            raise RuntimeError(
+            raise SchemaTooNew(
                 f"database schema version {current} is newer than this Byline "
                 f"({len(migrations)}); upgrade Byline"
             )

@@ -7,12 +7,17 @@ file, as an operator would do it: what the command changes is served at once.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import httpx
 import pytest
 
 from service.cli import main
+from service.storage.database import Database
 from tests.helpers import assert_problem, bearer
 
 AUTHOR = "---\nname: Maya Okafor\nwebsite: https://example.com/maya\n---\nPhysio.\n"
@@ -283,3 +288,58 @@ def test_database_may_come_before_or_after_the_token_command(
     )
     assert main(["tokens", "list", "--database", database_path]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("a\tadmin\t")
+
+
+def _newer_than_this_byline(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA user_version = 999")
+
+
+@pytest.mark.parametrize(
+    ("prepare", "reason"),
+    [
+        pytest.param(lambda path: None, "unable to open database file", id="missing-folder"),
+        pytest.param(
+            lambda path: (path.parent.mkdir(), path.write_text("not sqlite")),
+            "file is not a database",
+            id="not-a-database",
+        ),
+        pytest.param(
+            lambda path: (path.parent.mkdir(), _newer_than_this_byline(path)),
+            "is newer than this Byline",
+            id="newer-schema",
+        ),
+    ],
+)
+def test_a_database_that_cannot_be_opened_is_one_line_and_exit_1(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    prepare: Callable[[Path], object],
+    reason: str,
+) -> None:
+    path = tmp_path / "folder" / "byline.db"
+    prepare(path)
+
+    def must_not_serve(settings: object) -> int:
+        raise AssertionError("served without a database")
+
+    monkeypatch.setattr("service.server.serve", must_not_serve)
+    for command in (["migrate"], ["serve"], ["tokens", "list"]):
+        assert main([*command, "--database", str(path)]) == 1
+        out, err = capsys.readouterr()
+        assert out == ""
+        (line,) = err.splitlines()  # one line, no traceback
+        assert line.startswith(f"byline: cannot open the database {path}: ")
+        assert reason in line
+
+
+async def test_a_failed_open_leaves_no_connection_thread_behind(tmp_path: Path) -> None:
+    def connection_threads() -> set[threading.Thread]:
+        return {t for t in threading.enumerate() if "_connection_worker_thread" in t.name}
+
+    before = connection_threads()
+    db = Database(str(tmp_path / "missing" / "byline.db"))
+    with pytest.raises(sqlite3.OperationalError):
+        await db.open()
+    assert connection_threads() == before
