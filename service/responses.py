@@ -8,6 +8,7 @@ key everywhere at once: a stale entry is simply never asked for again.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Any
 
 
 class ResponseCache:
@@ -27,13 +28,23 @@ class ResponseCache:
             self._entries.move_to_end(key)
         return body
 
+    def remember_fact(self, name: str, fact: tuple[int, object]) -> None:
+        self._bounded(self.facts)[name] = fact
+
+    def remember_etag(self, key: str, etag: str) -> None:
+        self._bounded(self.etags)[key] = etag
+
+    def _bounded(self, memo: dict[str, Any]) -> dict[str, Any]:
+        """`memo`, emptied first if full. Bounded where entries are added: their keys
+        carry client text (cursors), and a request that is refused later, or a site
+        whose reads all hit the cache, never reaches `put`."""
+        if len(memo) >= 4 * self._max_entries:
+            memo.clear()
+        return memo
+
     def put(self, key: str, body: bytes) -> None:
         if key in self._entries or len(body) > self._max_bytes // 8:
             return
-        if len(self.facts) > 4 * self._max_entries:
-            self.facts.clear()
-        if len(self.etags) > 4 * self._max_entries:
-            self.etags.clear()
         self._entries[key] = body
         self._bytes += len(body)
         while len(self._entries) > self._max_entries or self._bytes > self._max_bytes:

@@ -45,16 +45,29 @@ def thread_order(
     return ordered
 
 
+def _kind(article_id: int, sort: str) -> str:
+    return f"comments.{article_id}.{sort}"
+
+
+def thread_position(
+    keys: Keys, article_id: int, sort: str, cursor: str | None
+) -> tuple[str, int] | None:
+    """Where a page of the thread starts (None: at the beginning), or InvalidInput
+    for a cursor that is not one this list gave out. Cheap (a keyed hash): the list
+    endpoints check it before anything else, a conditional request included."""
+    if cursor is None:
+        return None
+    position = read_cursor(keys, _kind(article_id, sort), cursor)
+    if len(position) != 2 or not isinstance(position[1], int):
+        raise InvalidInput([FieldError("cursor", "is not a valid cursor for this list")])
+    return (str(position[0]), position[1])
+
+
 async def list_thread(
     db: Database, keys: Keys, article: ArticleRow, *, sort: str, limit: int, cursor: str | None
 ) -> ThreadPage:
-    kind = f"comments.{article.id}.{sort}"
-    after = None
-    if cursor is not None:
-        position = read_cursor(keys, kind, cursor)
-        if len(position) != 2 or not isinstance(position[1], int):
-            raise InvalidInput([FieldError("cursor", "is not a valid cursor for this list")])
-        after = (str(position[0]), position[1])
+    kind = _kind(article.id, sort)
+    after = thread_position(keys, article.id, sort, cursor)
     async with db.read() as snapshot:
         roots = await store.list_roots(
             snapshot, article.id, newest_first=sort == "newest", limit=limit + 1, after=after

@@ -68,7 +68,7 @@ async def page_versions(svc: Services, slug: str) -> article_store.PageVersions:
     versions = await article_store.public_page_versions(svc.db, slug, now)
     if versions is None:
         raise NotFound("no such article")
-    svc.cache.facts["page." + slug] = (data_version, versions)
+    svc.cache.remember_fact("page." + slug, (data_version, versions))
     return versions
 
 

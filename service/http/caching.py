@@ -37,7 +37,7 @@ def etag_of(svc: Services, version_key: str) -> str:
     if etag is None:
         # Hashed: the key carries client-chosen text (cursors, tags) unfit for a header.
         etag = f'W/"{hashlib.blake2b(version_key.encode(), digest_size=12).hexdigest()}"'
-        svc.cache.etags[version_key] = etag
+        svc.cache.remember_etag(version_key, etag)
     return etag
 
 

@@ -132,6 +132,8 @@ class CommentController(Controller):
             raise InvalidInput([FieldError("sort", "must be oldest or newest")])
         # The small versions row decides; the article itself is read only to rebuild.
         versions = await page_versions(svc, checked_slug(slug))
+        # Before the ETag: a cursor this list never gave out is a 400, even to If-None-Match: *.
+        thread.thread_position(svc.keys, versions.id, sort, cursor)
         key = comments_key(versions, sort, limit, cursor)
 
         async def build() -> bytes:

@@ -274,3 +274,48 @@ async def test_under_a_root_path_the_router_decides(
             answer = await client.get(PAGE)
         assert router_calls.count == calls + 1
         assert answer.status_code == 404  # Litestar routes what follows the root path
+
+
+async def test_a_cursor_the_list_never_gave_out_is_a_400_even_to_a_conditional_request(
+    tmp_path: Path, router_calls: RouterCalls
+) -> None:
+    async with open_site(tmp_path) as s:
+        for _ in range(3):
+            await s.approved()
+        newest = (await s.client.get("/v1/articles/post/comments?limit=1&sort=newest")).json()
+        foreign = newest["next_cursor"]  # valid, but for the other order
+        for cursor in ("bogus", foreign, foreign[:-2] + "xx"):
+            for url in (f"{LIST}&cursor={cursor}", f"{LIST_VIA_LITESTAR}&cursor={cursor}"):
+                for headers in ({}, {"If-None-Match": "*"}):
+                    answer = await s.client.get(url, headers=headers)
+                    assert answer.status_code == 400, (url, headers)
+                    assert answer.json()["errors"][0]["field"] == "cursor"
+        oldest = (await s.client.get(f"{LIST}&limit=1")).json()["next_cursor"]
+        page_two = await s.client.get(f"/v1/articles/post/comments?limit=1&cursor={oldest}")
+        assert page_two.status_code == 200
+        again = await s.client.get(
+            f"/v1/articles/post/comments?limit=1&cursor={oldest}", headers={"If-None-Match": "*"}
+        )
+        assert again.status_code == 304
+
+
+async def test_remembered_etags_stay_bounded_whatever_cursors_clients_send(
+    tmp_path: Path,
+) -> None:
+    async with open_site(tmp_path) as s:
+        await s.approved()
+        await s.approved()
+        app = s.client._transport.app  # type: ignore[attr-defined]
+        cache = app.state.services.cache
+        cache._max_entries = 2  # a bound of 8 remembered ETags, to reach it quickly
+        first = (await s.client.get(f"{LIST}&limit=1&sort=newest")).json()["next_cursor"]
+        for n in range(40):
+            # Valid spellings of one cursor (base64 skips what it does not know) and junk.
+            for cursor, status in (
+                (f"{first[:4]}{'~' * 4 * (n + 1)}{first[4:]}", 200),
+                (f"junk{n}", 400),
+            ):
+                url = f"/v1/articles/post/comments?limit=1&sort=newest&cursor={cursor}"
+                assert (await s.client.get(url)).status_code == status
+                assert len(cache.etags) <= 8
+                assert len(cache.facts) <= 8
