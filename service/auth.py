@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from enum import StrEnum
 
 from service.clock import now_text
-from service.errors import Conflict, NotFound
+from service.errors import Conflict, FieldError, InvalidInput, NotFound
 from service.storage import tokens as store
 from service.storage.database import Database, Queryable, Transaction
 
@@ -34,7 +35,21 @@ def grants(held: str, needed: Role) -> bool:
     return held == Role.ADMIN or held == needed
 
 
+# Names are printed one per line, tab-separated, by `byline tokens list`, and logged.
+TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+
+
 async def create_token(db: Database, name: str, role: Role) -> str:
+    if not TOKEN_NAME.fullmatch(name):
+        raise InvalidInput(
+            [
+                FieldError(
+                    "name", "1-64 letters, digits, '.', '_', '@' or '-', from a letter or digit"
+                )
+            ],
+            detail="a token name is 1-64 letters, digits, '.', '_', '@' or '-', "
+            "starting with a letter or digit",
+        )
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
 
     async def add(tx: Transaction) -> None:

@@ -99,8 +99,12 @@ def _run(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    from service.server import serve
+    from service.server import preflight, serve
 
+    problem = preflight(settings)
+    if problem is not None:
+        print(f"byline: {problem}", file=sys.stderr)
+        return 1
     if settings.demo:
         from service.demo import load_demo
 

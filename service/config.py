@@ -57,7 +57,7 @@ class Settings:
 # name -> (help text shown in the README table). A test keeps this, the README and
 # `Settings` in step.
 SETTING_HELP: dict[str, str] = {
-    "host": "Address to listen on.",
+    "host": "IP address to listen on (an address, not a host name).",
     "port": "Port to listen on.",
     "database": "Path of the SQLite file; created and migrated on first start.",
     "workers": "Server worker processes (one per core is a good start).",
@@ -80,7 +80,7 @@ SETTING_HELP: dict[str, str] = {
     "disallowed_terms": "Comma-separated terms; a comment containing one is held as spam.",
     "moderation_terms": "Comma-separated terms; a comment containing one is flagged.",
     "max_reply_depth": "Deepest reply level; a reply to a comment at this depth is a 400.",
-    "spam_retention_days": "Spam older than this is purged.",
+    "spam_retention_days": "Spam older than this is purged. 0 disables the purge.",
     "stale_pending_days": "Pending comments older than this are reported as stale "
     "(never expired silently).",
     "comment_max_body_bytes": "Largest comment request body (413 above).",
@@ -170,17 +170,45 @@ def load_settings(env: Mapping[str, str], overrides: Mapping[str, Any] | None = 
     return Settings(**values)
 
 
+_SECONDS_IN_TEN_YEARS = 10 * 365 * 24 * 3600
+# The largest value each time setting may take: beyond these a moment falls outside
+# what dates can hold (a 500 on every request that needs it), and a value that large
+# only ever means "never", which these sizes say as well.
+_LONGEST: dict[str, int] = {
+    "public_max_age": 365 * 24 * 3600,
+    "edit_window_seconds": _SECONDS_IN_TEN_YEARS,
+    "post_min_interval_seconds": _SECONDS_IN_TEN_YEARS,
+    "post_rate_window_seconds": _SECONDS_IN_TEN_YEARS,
+    "duplicate_window_seconds": _SECONDS_IN_TEN_YEARS,
+    "spam_retention_days": 36_500,
+    "stale_pending_days": 36_500,
+}
+_SMALLEST: dict[str, int] = {
+    "comment_max_body_bytes": 1024,
+    "admin_max_body_bytes": 1024,
+    "max_posts_in_flight": 1,
+}
+
+
 def _check(values: Mapping[str, Any]) -> list[str]:
     problems = []
     port = values.get("port", Settings.port)
     if not 0 < port < 65536:
         problems.append(f"port: {port} is not between 1 and 65535")
-    if not str(values.get("host", Settings.host)):
-        problems.append("host: must not be empty")
+    host = str(values.get("host", Settings.host))
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        # The server binds addresses, not names: "localhost" would fail only at start.
+        problems.append(f"host: {host!r} is not an IP address (such as 127.0.0.1 or 0.0.0.0)")
     if values.get("workers", Settings.workers) < 1:
         problems.append("workers: must be at least 1")
     if not str(values.get("database", Settings.database)):
         problems.append("database: must not be empty")
-    if values.get("comment_max_body_bytes", Settings.comment_max_body_bytes) < 1024:
-        problems.append("comment_max_body_bytes: must be at least 1024")
+    for name, smallest in _SMALLEST.items():
+        if values.get(name, getattr(Settings, name)) < smallest:
+            problems.append(f"{name}: must be at least {smallest}")
+    for name, longest in _LONGEST.items():
+        if values.get(name, getattr(Settings, name)) > longest:
+            problems.append(f"{name}: must be at most {longest}")
     return problems

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
+from pathlib import Path
 
 from service.config import ENV_PREFIX, Settings
 
@@ -36,6 +38,59 @@ def settings_to_env(settings: Settings) -> dict[str, str]:
 HEADER_READ_TIMEOUT_MS = 10_000
 
 
+# A worker that has not stopped this many seconds after the server was told to stop
+# is killed. A stop signal that reaches a worker while it is still starting can be
+# lost, and the server would then wait for it for ever (docker stop, systemd).
+# Acknowledged writes are already durable; a kill loses only unanswered requests.
+WORKER_KILL_TIMEOUT_SECONDS = 10
+
+# The file names prometheus-client gives its per-process values.
+_METRIC_FILES = ("counter_*.db", "gauge_*.db", "histogram_*.db", "summary_*.db")
+
+
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port (already in use, an address
+    of another machine, a privileged port), or None.
+
+    granian's listener allows a second server on the same port, which would then
+    silently take half the connections, maybe with another database.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # Not SO_REUSEPORT: a live listener must make this bind fail. SO_REUSEADDR so
+        # that the connections of a server stopped a moment ago do not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
+
+
+def reset_metrics_dir() -> str | None:
+    """Empties PROMETHEUS_MULTIPROC_DIR of the last run's values, or says why not.
+
+    Values left from a previous run would be summed into this one's.
+    """
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return None
+    if not os.path.isdir(folder):
+        return f"PROMETHEUS_MULTIPROC_DIR {folder!r} is not a directory"
+    for pattern in _METRIC_FILES:
+        for leftover in Path(folder).glob(pattern):
+            leftover.unlink(missing_ok=True)
+    return None
+
+
+def preflight(settings: Settings) -> str | None:
+    """What stops the server from starting, said before anything else is done."""
+    problem = cannot_listen(settings.host, settings.port)
+    if problem is not None:
+        return f"cannot listen on {settings.host} port {settings.port}: {problem}"
+    return reset_metrics_dir()
+
+
 def serve(settings: Settings) -> int:
     from granian import Granian
     from granian.constants import Interfaces
@@ -50,6 +105,7 @@ def serve(settings: Settings) -> int:
         port=settings.port,
         workers=settings.workers,
         respawn_failed_workers=True,
+        workers_kill_timeout=WORKER_KILL_TIMEOUT_SECONDS,
         log_access=False,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
     ).serve()

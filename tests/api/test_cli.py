@@ -343,3 +343,121 @@ async def test_a_failed_open_leaves_no_connection_thread_behind(tmp_path: Path) 
     with pytest.raises(sqlite3.OperationalError):
         await db.open()
     assert connection_threads() == before
+
+
+async def test_the_largest_allowed_times_serve_every_request_that_uses_them(
+    tmp_path: Path,
+) -> None:
+    from tests.api.comment_fixtures import open_site
+
+    longest = {
+        "edit_window_seconds": 315_360_000,
+        "post_rate_window_seconds": 315_360_000,
+        "post_min_interval_seconds": 315_360_000,
+        "duplicate_window_seconds": 315_360_000,
+        "spam_retention_days": 36_500,
+        "stale_pending_days": 36_500,
+        "public_max_age": 31_536_000,
+    }
+    async with open_site(tmp_path, **longest) as site:
+        admin = {"Authorization": f"Bearer {site.admin_token}"}
+        assert (await site.client.post(
+            "/v1/articles/post/comments",
+            json={"name": "Ada", "email": "ada@example.org", "body": "Far future."},
+        )).status_code == 202  # fmt: skip
+        for method, path in (
+            ("GET", "/v1/moderation/comments"),
+            ("POST", "/v1/moderation/housekeeping/purge-spam"),
+            ("GET", "/metrics"),
+            ("GET", "/v1/articles/post/comments"),
+        ):
+            answer = await site.client.request(method, path, headers=admin)
+            assert answer.status_code == 200, (path, answer.text)
+
+
+@pytest.mark.parametrize(
+    "name", ["", "   ", "bad\nname", "tab\tname", "-leading", "x" * 65, "naïve", "a b"]
+)
+def test_a_token_name_that_would_garble_the_list_is_refused(
+    database_path: str, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    create = ["tokens", "create", "--role", "admin", "--database", database_path, f"--name={name}"]
+    assert main(create) == 1
+    out, err = capsys.readouterr()
+    assert "token" not in out  # nothing was created, so nothing is shown
+    assert err.startswith("byline: a token name is 1-64 letters") and err.count("\n") == 1
+    assert main(["tokens", "list", "--database", database_path]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_token_names_may_use_the_usual_characters(database_path: str) -> None:
+    for name in ("ops", "ci-bot_2", "ada@example.org", "A" * 64):
+        create = ["tokens", "create", "--role", "moderator", "--database", database_path]
+        assert main([*create, "--name", name]) == 0
+
+
+def test_serve_refuses_a_port_another_server_listens_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    def must_not_serve(settings: object) -> int:
+        raise AssertionError("a second server started on a port in use")
+
+    monkeypatch.setattr("service.server.serve", must_not_serve)
+    database = tmp_path / "second.db"
+    with socket.socket() as other:
+        # As granian listens: SO_REUSEPORT would let a second granian share the port.
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        assert main(["serve", "--port", str(port), "--database", str(database)]) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == f"byline: cannot listen on 127.0.0.1 port {port}: Address already in use"
+    assert not database.exists()  # refused before anything was created
+
+
+def test_serve_empties_the_metrics_folder_or_refuses_a_missing_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[object] = []
+    monkeypatch.setattr("service.server.serve", lambda settings: started.append(settings) or 0)
+    database = str(tmp_path / "byline.db")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path / "missing"))
+    assert main(["serve", "--port", "18399", "--database", database]) == 1
+    assert "PROMETHEUS_MULTIPROC_DIR" in capsys.readouterr().err and not started
+
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    for name in ("counter_12.db", "histogram_12.db", "gauge_all_7.db", "notes.txt"):
+        (folder / name).write_text("from the last run")
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(folder))
+    assert main(["serve", "--port", "18399", "--database", database]) == 0
+    assert len(started) == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_a_worker_that_will_not_stop_is_killed_in_the_end(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import granian
+
+    from service.config import Settings
+    from service.server import WORKER_KILL_TIMEOUT_SECONDS, serve
+
+    made: dict[str, object] = {}
+
+    class Recorded:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            made.update(kwargs)
+
+        def serve(self) -> None:
+            pass
+
+    monkeypatch.setattr(granian, "Granian", Recorded)
+    assert serve(Settings()) == 0
+    # A stop signal can reach a starting worker and be lost; without a kill
+    # timeout granian would wait for that worker for ever.
+    assert made["workers_kill_timeout"] == WORKER_KILL_TIMEOUT_SECONDS
+    assert 0 < WORKER_KILL_TIMEOUT_SECONDS <= 30

@@ -124,3 +124,48 @@ def test_settings_survive_the_trip_to_worker_processes() -> None:
     env = settings_to_env(settings)
     assert set(env) == {"BYLINE_" + f.name.upper() for f in dataclasses.fields(Settings)}
     assert load_settings(env) == settings
+
+
+@pytest.mark.parametrize(
+    ("env", "problem"),
+    [
+        ({"BYLINE_HOST": "localhost"}, "host: 'localhost' is not an IP address"),
+        (
+            {"BYLINE_EDIT_WINDOW_SECONDS": "99999999999999999999"},
+            "edit_window_seconds: must be at most 315360000",
+        ),
+        ({"BYLINE_SPAM_RETENTION_DAYS": "99999999"}, "spam_retention_days: must be at most 36500"),
+        ({"BYLINE_STALE_PENDING_DAYS": "36501"}, "stale_pending_days: must be at most 36500"),
+        ({"BYLINE_PUBLIC_MAX_AGE": "31536001"}, "public_max_age: must be at most 31536000"),
+        (
+            {"BYLINE_DUPLICATE_WINDOW_SECONDS": "315360001"},
+            "duplicate_window_seconds: must be at most",
+        ),
+        ({"BYLINE_MAX_POSTS_IN_FLIGHT": "0"}, "max_posts_in_flight: must be at least 1"),
+        ({"BYLINE_ADMIN_MAX_BODY_BYTES": "0"}, "admin_max_body_bytes: must be at least 1024"),
+    ],
+)
+def test_values_that_would_break_requests_are_refused_at_start(
+    env: dict[str, str], problem: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env)
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(problem)
+
+
+def test_the_largest_and_smallest_allowed_values_load() -> None:
+    settings = load_settings(
+        {
+            "BYLINE_HOST": "::1",
+            "BYLINE_EDIT_WINDOW_SECONDS": "315360000",
+            "BYLINE_POST_RATE_WINDOW_SECONDS": "315360000",
+            "BYLINE_POST_MIN_INTERVAL_SECONDS": "315360000",
+            "BYLINE_DUPLICATE_WINDOW_SECONDS": "315360000",
+            "BYLINE_SPAM_RETENTION_DAYS": "36500",
+            "BYLINE_STALE_PENDING_DAYS": "36500",
+            "BYLINE_MAX_POSTS_IN_FLIGHT": "1",
+            "BYLINE_ADMIN_MAX_BODY_BYTES": "1024",
+        }
+    )
+    assert settings.spam_retention_days == 36500 and settings.host == "::1"
