@@ -66,7 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tokens": _tokens,
         "related": _related,
     }
-    return handlers[args.command](settings, args)
+    try:
+        return handlers[args.command](settings, args)
+    except BrokenPipeError:
+        # Whoever read the output stopped (`byline tokens list | head`): nothing is
+        # wrong here. Point stdout at nothing, so the exit's flush stays quiet.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _run(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:

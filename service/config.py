@@ -203,8 +203,13 @@ def _check(values: Mapping[str, Any]) -> list[str]:
         problems.append(f"host: {host!r} is not an IP address (such as 127.0.0.1 or 0.0.0.0)")
     if values.get("workers", Settings.workers) < 1:
         problems.append("workers: must be at least 1")
-    if not str(values.get("database", Settings.database)):
+    database = str(values.get("database", Settings.database))
+    if not database:
         problems.append("database: must not be empty")
+    elif database == ":memory:":
+        # Each connection would open a database of its own: the server's readers
+        # and writer would never see each other's tables.
+        problems.append("database: must be the path of a file")
     for name, smallest in _SMALLEST.items():
         if values.get(name, getattr(Settings, name)) < smallest:
             problems.append(f"{name}: must be at least {smallest}")

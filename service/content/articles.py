@@ -76,7 +76,7 @@ async def save_article_in(
 ) -> tuple[int, bool]:
     author = await author_store.get_author(tx, data["author"])
     if author is None:
-        raise InvalidInput([FieldError("author", "no author has this slug")])
+        raise InvalidInput([FieldError("author", "names no known author")])
     body_html = render_article(data["body_markdown"])
     published_at = data["published_at"]
     if data["status"] == "published" and published_at is None:

@@ -110,7 +110,7 @@ async def test_reimporting_updates_instead_of_duplicating(
             "orphan.md",
             "---\ntitle: Orphan\ntags: [x]\nauthor: nobody\n---\nB\n",
             "orphan.md:4:",
-            "author no author has this slug",
+            "author names no known author",
         ),
     ],
 )
@@ -461,3 +461,26 @@ def test_a_worker_that_will_not_stop_is_killed_in_the_end(
     # timeout granian would wait for that worker for ever.
     assert made["workers_kill_timeout"] == WORKER_KILL_TIMEOUT_SECONDS
     assert 0 < WORKER_KILL_TIMEOUT_SECONDS <= 30
+
+
+def test_a_reader_that_stops_early_is_no_traceback(database_path: str) -> None:
+    import subprocess
+    import sys
+
+    assert (
+        main(["tokens", "create", "--name", "a", "--role", "admin", "--database", database_path])
+        == 0
+    )
+    command = [sys.executable, "-m", "service", "tokens", "list", "--database", database_path]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.close()  # as `| head` does, before the list is printed
+        err = child.stderr.read().decode()
+        status = child.wait(timeout=60)
+    assert status == 1
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_an_in_memory_database_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate", "--database", ":memory:"]) == 2
+    assert "database: must be the path of a file" in capsys.readouterr().err
