@@ -173,6 +173,13 @@ async def test_the_storage_floor_decides_as_byline_does(
         assert site.query("SELECT status, visibility FROM comments") == [("approved", "shown")]
 
 
+def _page_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files the ceiling apps read at import."""
+    for name in ("page", "list"):
+        (tmp_path / f"{name}.json").write_text("{}")
+        monkeypatch.setenv(f"BENCH_{name.upper()}_FILE", str(tmp_path / f"{name}.json"))
+
+
 async def test_both_ceilings_answer_the_writes_with_bylines_storage(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -183,9 +190,7 @@ async def test_both_ceilings_answer_the_writes_with_bylines_storage(
 
     from bench import storage_floor
 
-    for name in ("page", "list"):
-        (tmp_path / f"{name}.json").write_text("{}")
-        monkeypatch.setenv(f"BENCH_{name.upper()}_FILE", str(tmp_path / f"{name}.json"))
+    _page_files(tmp_path, monkeypatch)
     async with open_site(tmp_path) as site:
         await site.article(storage_floor.SLUG)
         monkeypatch.setenv(storage_floor.DB_ENV, site.db_path)
@@ -219,9 +224,7 @@ async def test_the_raw_ceiling_refuses_to_start_without_its_database(
 ) -> None:
     import importlib
 
-    for name in ("page", "list"):
-        (tmp_path / f"{name}.json").write_text("{}")
-        monkeypatch.setenv(f"BENCH_{name.upper()}_FILE", str(tmp_path / f"{name}.json"))
+    _page_files(tmp_path, monkeypatch)
     monkeypatch.setenv("BENCH_POST_DB", str(tmp_path / "missing" / "floor.db"))
     asgi_app = importlib.reload(importlib.import_module("bench.asgi_app")).app
     sent: list[dict[str, object]] = []
