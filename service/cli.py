@@ -66,8 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "tokens": _tokens,
         "related": _related,
     }
-    try:
+    if args.command == "serve":
         return handlers[args.command](settings, args)
+    try:
+        status = handlers[args.command](settings, args)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe is a traceback
+        return status
     except BrokenPipeError:
         # Whoever read the output stopped (`byline tokens list | head`): nothing is
         # wrong here. Point stdout at nothing, so the exit's flush stays quiet.

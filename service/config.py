@@ -184,6 +184,7 @@ _LONGEST: dict[str, int] = {
     "stale_pending_days": 36_500,
 }
 _SMALLEST: dict[str, int] = {
+    "post_rate_window_seconds": 1,
     "comment_max_body_bytes": 1024,
     "admin_max_body_bytes": 1024,
     "max_posts_in_flight": 1,

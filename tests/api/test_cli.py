@@ -7,6 +7,7 @@ file, as an operator would do it: what the command changes is served at once.
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -472,7 +473,10 @@ def test_a_reader_that_stops_early_is_no_traceback(database_path: str) -> None:
         == 0
     )
     command = [sys.executable, "-m", "service", "tokens", "list", "--database", database_path]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as child:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as usual
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as child:
         assert child.stdout is not None and child.stderr is not None
         child.stdout.close()  # as `| head` does, before the list is printed
         err = child.stderr.read().decode()

@@ -142,6 +142,7 @@ def test_settings_survive_the_trip_to_worker_processes() -> None:
             "duplicate_window_seconds: must be at most",
         ),
         ({"BYLINE_MAX_POSTS_IN_FLIGHT": "0"}, "max_posts_in_flight: must be at least 1"),
+        ({"BYLINE_POST_RATE_WINDOW_SECONDS": "0"}, "post_rate_window_seconds: must be at least 1"),
         ({"BYLINE_ADMIN_MAX_BODY_BYTES": "0"}, "admin_max_body_bytes: must be at least 1024"),
     ],
 )
