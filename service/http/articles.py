@@ -121,7 +121,10 @@ class ArticleController(Controller):
         now = now_text()
         tag_key = tag if tag is None or is_slug(tag) else None
         version, next_at = await article_store.public_list_version(svc.db, now)
-        key = f"articles.{version}.{next_at}.{tag}.{limit}.{cursor}"
+        # Every tag that is not a slug lists nothing, so they share one key ("?", which
+        # no slug is): a client's junk does not fill the memos with long keys.
+        tag_part = "" if tag is None else (tag_key or "?")
+        key = f"articles.{version}.{next_at}.{tag_part}.{limit}.{cursor}"
 
         async def build() -> bytes:
             if tag is not None and tag_key is None:

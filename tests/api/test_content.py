@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from litestar import Litestar
 
 import service.clock
 from tests.helpers import MakeArticle, MakeAuthor, assert_problem, error_fields
@@ -380,3 +381,18 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     ready = await client.get("/readyz")
     assert ready.json() == {"status": "ready"}
     assert ready.headers["cache-control"] == "no-store"
+
+
+async def test_tags_that_are_not_slugs_share_one_cached_answer(
+    client: httpx.AsyncClient, make_article: MakeArticle, app: Litestar
+) -> None:
+    await make_article("knee", published_at=at(1), tags=["knee"])
+    etags = app.state.services.cache.etags
+    answers = [await client.get(f"/v1/articles?tag={'x' * 900}%20{n}") for n in range(20)]
+    assert {a.status_code for a in answers} == {200}
+    assert all(a.json()["items"] == [] for a in answers)
+    assert len({a.headers["etag"] for a in answers}) == 1
+    assert not any("x" * 900 in key for key in etags)  # client text kept out of the memo
+    knee = await client.get("/v1/articles?tag=knee")
+    assert knee.headers["etag"] != answers[0].headers["etag"]
+    assert [item["slug"] for item in knee.json()["items"]] == ["knee"]
