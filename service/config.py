@@ -117,7 +117,15 @@ def _parse_list(text: str) -> tuple[str, ...]:
 
 
 def _parse_networks(text: str) -> tuple[IPNetwork, ...]:
-    return tuple(ipaddress.ip_network(item, strict=False) for item in _parse_list(text))
+    networks, bad = [], []
+    for item in _parse_list(text):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            bad.append(str(exc))
+    if bad:  # every bad item at once, as for the settings themselves
+        raise ValueError("; ".join(bad))
+    return tuple(networks)
 
 
 def _parse_log_level(text: str) -> str:

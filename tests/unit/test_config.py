@@ -170,3 +170,10 @@ def test_the_largest_and_smallest_allowed_values_load() -> None:
         }
     )
     assert settings.spam_retention_days == 36500 and settings.host == "::1"
+
+
+def test_every_bad_proxy_is_reported() -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"BYLINE_TRUSTED_PROXIES": "foo,10.0.0.1,10.0.0.0/33"})
+    (problem,) = caught.value.problems
+    assert "'foo'" in problem and "10.0.0.0/33" in problem
