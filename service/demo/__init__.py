@@ -13,7 +13,10 @@ def demo_folder() -> str:
 
 
 async def load_demo(db: Database) -> int:
-    row = await db.fetch_one("SELECT count(*) AS n FROM articles")
+    # Authors count too: the demo's authors would overwrite an operator's of the same slug.
+    row = await db.fetch_one(
+        "SELECT (SELECT count(*) FROM articles) + (SELECT count(*) FROM authors) AS n"
+    )
     if row is not None and row["n"] == 0:
         await import_folder(db, demo_folder())
     return 0

@@ -19,7 +19,7 @@ import pytest
 
 from service.cli import main
 from service.storage.database import Database
-from tests.helpers import assert_problem, bearer
+from tests.helpers import MakeAuthor, assert_problem, bearer
 
 AUTHOR = "---\nname: Maya Okafor\nwebsite: https://example.com/maya\n---\nPhysio.\n"
 
@@ -488,3 +488,21 @@ def test_a_reader_that_stops_early_is_no_traceback(database_path: str) -> None:
 def test_an_in_memory_database_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["migrate", "--database", ":memory:"]) == 2
     assert "database: must be the path of a file" in capsys.readouterr().err
+
+
+async def test_the_demo_is_loaded_only_into_a_database_with_nothing_in_it(
+    client: httpx.AsyncClient, database_path: str, make_author: MakeAuthor
+) -> None:
+    from service.demo import load_demo
+
+    await make_author("maya-okafor", name="Someone Else")
+    db = Database(database_path)
+    await db.open()
+    try:
+        await load_demo(db)
+    finally:
+        await db.close()
+    with closing(sqlite3.connect(database_path)) as conn:
+        names = conn.execute("SELECT slug, name FROM authors").fetchall()
+    assert names == [("maya-okafor", "Someone Else")]
+    assert (await client.get("/v1/articles")).json()["items"] == []
