@@ -37,19 +37,12 @@ def grants(held: str, needed: Role) -> bool:
 
 # Names are printed one per line, tab-separated, by `byline tokens list`, and logged.
 TOKEN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+_NAME_RULE = "1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit"
 
 
 async def create_token(db: Database, name: str, role: Role) -> str:
     if not TOKEN_NAME.fullmatch(name):
-        raise InvalidInput(
-            [
-                FieldError(
-                    "name", "1-64 letters, digits, '.', '_', '@' or '-', from a letter or digit"
-                )
-            ],
-            detail="a token name is 1-64 letters, digits, '.', '_', '@' or '-', "
-            "starting with a letter or digit",
-        )
+        raise InvalidInput([FieldError("name", _NAME_RULE)], detail=f"a token name is {_NAME_RULE}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
 
     async def add(tx: Transaction) -> None:

@@ -29,18 +29,18 @@ class ResponseCache:
         return body
 
     def remember_fact(self, name: str, fact: tuple[int, object]) -> None:
-        self._bounded(self.facts)[name] = fact
+        self._remember(self.facts, name, fact)
 
     def remember_etag(self, key: str, etag: str) -> None:
-        self._bounded(self.etags)[key] = etag
+        self._remember(self.etags, key, etag)
 
-    def _bounded(self, memo: dict[str, Any]) -> dict[str, Any]:
-        """`memo`, emptied first if full. Bounded where entries are added: their keys
-        carry client text (cursors), and a request that is refused later, or a site
-        whose reads all hit the cache, never reaches `put`."""
+    def _remember(self, memo: dict[str, Any], key: str, value: Any) -> None:
+        # Bounded where entries are added: their keys carry client text (cursors), and
+        # a request refused later, or a site whose reads all hit the cache, never
+        # reaches `put`.
         if len(memo) >= 4 * self._max_entries:
             memo.clear()
-        return memo
+        memo[key] = value
 
     def put(self, key: str, body: bytes) -> None:
         if key in self._entries or len(body) > self._max_bytes // 8:

@@ -37,12 +37,12 @@ from litestar.types import ASGIApp, HTTPScope, Receive, Send
 
 from moderation.states import Action
 from service.auth import CheckInWrite, Role, TokenRefused, digest_of, grants, live_token
+from service.comments.moderating import Actor
 from service.http.body import is_json_media_type
 from service.http.caching import request_header
 from service.http.guards import bearer_token
 from service.http.hot_path import (
     announced_length,
-    answer_with,
     in_front_of,
     problem_of,
     read_body,
@@ -87,42 +87,24 @@ async def _moderator(svc: Services, digest: str) -> str | None:
     return record.name
 
 
-class _Vouched:
-    """Digests of tokens that have passed the guard's check here, with a role that
-    may moderate: their next decisions check them inside the write instead.
-
-    Only a token that authenticated gets in, so an unknown token never reaches the
-    writer; one found revoked leaves. Until then, each request with it costs one
-    write that refuses it (a burst of them, if they arrive together): a revoked
-    token once was a real one. Roles never change, and there are few tokens: the
-    bound only keeps a forgotten process from growing.
-    """
-
-    LIMIT = 1024
-
-    def __init__(self) -> None:
-        self._digests: set[str] = set()
-
-    def __contains__(self, digest: str) -> bool:
-        return digest in self._digests
-
-    def add(self, digest: str) -> None:
-        if len(self._digests) >= self.LIMIT:
-            self._digests.clear()
-        self._digests.add(digest)
-
-    def discard(self, digest: str) -> None:
-        self._digests.discard(digest)
+# Digests of tokens that have passed the guard's check here with a role that may
+# moderate: their next decisions check them inside the write instead. Only a token
+# that authenticated gets in, so an unknown token never reaches the writer; one
+# found revoked leaves. Until then, each request with it costs one write that
+# refuses it (a burst of them, if they arrive together): a revoked token once was a
+# real one. Roles never change, and there are few tokens: the bound only keeps a
+# forgotten process from growing.
+_VOUCHED_MAX = 1024
 
 
 def hot_decisions(router: ASGIApp, state: State) -> ASGIApp:
     """Wraps the router: answers single-comment decisions, passes on everything else."""
-    return in_front_of(router, state, partial(_answer_decision, vouched=_Vouched()))
+    return in_front_of(router, state, partial(_answer_decision, vouched=set()))
 
 
 async def _answer_decision(
     router: ASGIApp, scope: HTTPScope, receive: Receive, send: Send, svc: Services,
-    *, vouched: _Vouched,
+    *, vouched: set[str],
 ) -> None:  # fmt: skip
     decision = _decision_of(scope)
     length = announced_length(scope)
@@ -131,14 +113,18 @@ async def _answer_decision(
     if decision is None or length is None or length > limit or digest is None:
         await router(scope, receive, send)
         return
-    actor: str | CheckInWrite
+    check: CheckInWrite | None = None
+    actor: Actor
     if digest in vouched:
-        actor = CheckInWrite(digest, Role.MODERATOR)
+        check = CheckInWrite(digest, Role.MODERATOR)
+        actor = check.holder
     else:
         name = await _moderator(svc, digest)
         if name is None:
             await router(scope, receive, send)
             return
+        if len(vouched) >= _VOUCHED_MAX:
+            vouched.clear()
         vouched.add(digest)
         actor = name
     body, messages = await read_body(receive, limit)
@@ -149,21 +135,16 @@ async def _answer_decision(
         return
     comment_id, verb = decision
     scope["path_template"] = _ROUTES[verb]
-    action = _ACTIONS[verb]
-    if isinstance(actor, str):
-        step = take_decision(svc, comment_id, action, actor, body)
-        # The moderation controller's exception handlers add no-store to its problems.
-        await answer_with(scope, send, step, 200, no_store_problems=True)
-        return
     try:
-        comment = await take_decision(svc, comment_id, action, actor.holder, body)
+        comment = await take_decision(svc, comment_id, _ACTIONS[verb], actor, body)
     except Exception as exc:
-        if not actor.confirmed and not await _still_good(svc, digest, exc):
+        if check is not None and not check.confirmed and not await _still_good(svc, digest, exc):
             # Nothing was written and the token is no longer good: Litestar's guard
             # answers first (a 401 ahead of a bad body), as it always does.
             vouched.discard(digest)
             await router(scope, replaying(messages, receive), send)
             return
+        # The moderation controller's exception handlers add no-store to its problems.
         await send_problem(send, problem_of(scope, exc, no_store_problems=True))
         return
     await send_result(send, 200, comment)
