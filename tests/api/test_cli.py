@@ -343,7 +343,8 @@ async def test_a_failed_open_leaves_no_connection_thread_behind(tmp_path: Path) 
     db = Database(str(tmp_path / "missing" / "byline.db"))
     with pytest.raises(sqlite3.OperationalError):
         await db.open()
-    assert connection_threads() == before
+    # Only new threads count: one left by an earlier test may end meanwhile.
+    assert connection_threads() - before == set()
 
 
 async def test_the_largest_allowed_times_serve_every_request_that_uses_them(
