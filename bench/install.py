@@ -67,16 +67,21 @@ def ensure_isso() -> Path:
     return venv / "bin"
 
 
+# What each server needs to run as it is deployed (targets.asgi_server_argv).
+SERVER_MODULES = {"granian": "granian", "uvicorn": "uvicorn, uvloop, httptools"}
+
+
 def ceiling_python(byline_python: Path | None, server: str) -> Path:
     """A Python with litestar and the chosen server for the ceiling apps.
 
     Byline's own environment is preferred, so the ceiling runs on exactly the
     same framework and server versions; otherwise a bench-only venv.
     """
-    probe = f"litestar, {server}"
+    probe = "litestar, " + SERVER_MODULES[server]
     if byline_python and byline_python.exists() and _imports(byline_python, probe):
         return byline_python
-    return _venv(_for_this_python("ceiling-venv"), ["litestar", "granian", "uvicorn"], probe)
+    packages = ["litestar", "granian", "uvicorn", "uvloop", "httptools"]
+    return _venv(_for_this_python("ceiling-venv"), packages, probe)
 
 
 def versions(python: Path, packages: list[str]) -> dict[str, str]:

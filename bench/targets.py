@@ -119,6 +119,9 @@ def asgi_server_argv(python: Path, server: str, app: str, port: int) -> list[str
         ]  # fmt: skip
     return [
         str(python), "-m", "uvicorn", "--host", procs.HOST, "--port", str(port),
+        # uvicorn as it is deployed: with these two missing it would quietly fall
+        # back to pure-Python h11 and asyncio, at several times the CPU a request.
+        "--loop", "uvloop", "--http", "httptools",
         "--workers", "1", "--log-level", "warning", "--no-access-log", app,
     ]  # fmt: skip
 
