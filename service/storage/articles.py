@@ -225,10 +225,13 @@ async def upsert_article(
     existing = await tx.fetch_one("SELECT id FROM articles WHERE slug = :slug", {"slug": slug})
     row = await tx.fetch_one(
         """
-        INSERT INTO articles (slug, title, body_markdown, body_html, excerpt, custom_excerpt,
-                              author_id, status, published_at, comments_open,
-                              created_at, updated_at)
-        VALUES (:slug, :title, :body_markdown, :body_html, :excerpt, :custom_excerpt,
+        INSERT INTO articles (id, slug, title, body_markdown, body_html, excerpt,
+                              custom_excerpt, author_id, status, published_at,
+                              comments_open, created_at, updated_at)
+        -- Never a deleted article's id: caches and ETags go by id and version
+        -- (migration 0008).
+        VALUES ((SELECT value + 1 FROM counters WHERE name = 'last_article_id'),
+                :slug, :title, :body_markdown, :body_html, :excerpt, :custom_excerpt,
                 :author_id, :status, :published_at, :comments_open, :now, :now)
         ON CONFLICT (slug) DO UPDATE SET
             title = excluded.title, body_markdown = excluded.body_markdown,

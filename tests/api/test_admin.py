@@ -380,3 +380,25 @@ async def test_the_guard_runs_before_the_body_is_read(client: httpx.AsyncClient)
         "/v1/admin/authors/ada", content=b"not json", headers={"content-type": "text/plain"}
     )
     assert_problem(response, 401)
+
+
+async def test_a_new_article_never_gets_a_deleted_articles_page_or_comments(
+    client: httpx.AsyncClient, editor: dict[str, str], make_article: MakeArticle
+) -> None:
+    # The newest article's id is what SQLite would hand out again; pages are
+    # cached and tagged by article id and version.
+    await make_article("first-one", title="The first one")
+    page = await client.get("/v1/articles/first-one")
+    comments = await client.get("/v1/articles/first-one/comments")
+    assert page.status_code == comments.status_code == 200
+    assert (await client.delete("/v1/admin/articles/first-one", headers=editor)).status_code == 204
+
+    await make_article("second-one", title="The second one")
+    again = await client.get("/v1/articles/second-one")
+    assert again.json()["slug"] == "second-one"
+    assert again.json()["title"] == "The second one"
+    assert again.headers["etag"] != page.headers["etag"]
+    stale = {"If-None-Match": page.headers["etag"]}
+    assert (await client.get("/v1/articles/second-one", headers=stale)).status_code == 200
+    new_comments = await client.get("/v1/articles/second-one/comments")
+    assert new_comments.headers["etag"] != comments.headers["etag"]
