@@ -402,3 +402,26 @@ async def test_a_new_article_never_gets_a_deleted_articles_page_or_comments(
     assert (await client.get("/v1/articles/second-one", headers=stale)).status_code == 200
     new_comments = await client.get("/v1/articles/second-one/comments")
     assert new_comments.headers["etag"] != comments.headers["etag"]
+
+
+async def test_publication_times_at_the_ends_of_the_calendar(
+    client: httpx.AsyncClient, editor: dict[str, str], make_article: MakeArticle
+) -> None:
+    # A moment before the year 1 (or after 9999) in UTC is a 400, not a 500.
+    for outside in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"):
+        await make_article("calendar")
+        response = await put(
+            client,
+            "articles/calendar",
+            {"title": "T", "body_markdown": "b", "author": "ada", "published_at": outside},
+            editor,
+        )
+        assert error_fields(response) == {"published_at"}
+    # A year before 1000 is written with four digits, and the article is in the past.
+    old = await make_article("ancient", published_at="0999-01-01T00:00:00Z")
+    assert old["published_at"] == "0999-01-01T00:00:00Z"
+    public = await client.get("/v1/articles/ancient")
+    assert public.status_code == 200
+    assert public.json()["published_at"] == "0999-01-01T00:00:00Z"
+    listed = await client.get("/v1/articles")
+    assert "ancient" in {item["slug"] for item in listed.json()["items"]}

@@ -174,3 +174,28 @@ def test_two_files_with_one_slug_are_refused(tmp_path: Path) -> None:
 def test_a_path_that_is_not_a_folder(tmp_path: Path) -> None:
     with pytest.raises(ImportFailed, match="not a folder"):
         collect_files(tmp_path / "missing")
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        (
+            "date: 2026-02-30",
+            "front matter is not valid YAML "
+            "('2026-02-30' is not a date (day is out of range for month))",
+        ),
+        (
+            "date: 0000-01-01",
+            "front matter is not valid YAML ('0000-01-01' is not a date (year 0 is out of range))",
+        ),
+        (
+            "published_at: 0001-01-01T00:00:00+01:00",
+            "published_at must be an RFC 3339 time such as 2026-11-26T15:04:05Z",
+        ),
+    ],
+)
+def test_a_date_the_calendar_does_not_have_names_the_file_and_line(
+    tmp_path: Path, line: str, problem: str
+) -> None:
+    message = failure(tmp_path, "a.md", f"---\ntitle: T\nauthor: ada\n{line}\n---\nB")
+    assert message == f"{tmp_path / 'a.md'}:4: {problem}"
