@@ -33,7 +33,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from moderation.states import Status
-from moderation.text import count_links, find_terms, normalize_for_matching
+from moderation.text import (
+    count_links,
+    count_rendered_links,
+    find_terms,
+    normalize_for_matching,
+)
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,11 @@ class Submission:
     website: str | None
     body: str  # the Markdown source, as the commenter wrote it
     trap: str | None
+    # The body as readers will see it: the sanitized HTML, and its text when terms
+    # are to be found (the caller renders; "" when not given). Markup can hide a
+    # term or a link from the source alone: vi*a*gra, via&#103;ra, [a [b] c](//x).
+    body_html: str = ""
+    body_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,7 +167,7 @@ def judge_content(submission: Submission, settings: RuleSettings) -> Verdict:
             "moderation_term",
             "a moderation term",
         ),
-        *_link_flags(submission.body, settings.max_links),
+        *_link_flags(submission, settings.max_links),
     ]
     flags = tuple(_without_email(flag, submission.email) for flag in spam + flagged)
     return Verdict(status=Status.SPAM if spam else Status.PENDING, flags=flags)
@@ -200,10 +210,12 @@ def _window_wait(
     return window
 
 
-def _link_flags(body: str, max_links: int) -> list[Flag]:
+def _link_flags(submission: Submission, max_links: int) -> list[Flag]:
     if max_links <= 0:
         return []
-    found = count_links(body)
+    # Each reading can miss what the other sees: the source's count takes in bare
+    # URLs and code, the rendered links whatever Markdown made a link.
+    found = max(count_links(submission.body), count_rendered_links(submission.body_html))
     if found < max_links:
         return []
     noun = "link" if found == 1 else "links"
@@ -219,15 +231,16 @@ def _honeypot_flags(trap: str | None) -> list[Flag]:
 
 def _term_flags(submission: Submission, terms: tuple[str, ...], rule: str, kind: str) -> list[Flag]:
     fields = (
-        ("name", submission.name),
-        ("e-mail address", submission.email),
-        ("website", submission.website or ""),
-        ("body", submission.body),
+        ("name", (submission.name,)),
+        ("e-mail address", (submission.email,)),
+        ("website", (submission.website or "",)),
+        ("body", (submission.body, submission.body_text)),
     )
     return [
         Flag(rule, f"{label} contains {kind}: {term}")
-        for label, text in fields
-        for term in find_terms(text, terms)
+        for label, readings in fields
+        # dict.fromkeys: each term once per field, in the order first found.
+        for term in dict.fromkeys(t for text in readings for t in find_terms(text, terms))
     ]
 
 

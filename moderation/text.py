@@ -11,18 +11,28 @@ def normalize_for_matching(text: str) -> str:
     """Fold `text` so that look-alike spellings of a term compare equal.
 
     NFKC turns full-width and other compatibility forms into plain ones;
-    casefold handles case (including "ß" -> "ss"); format characters such as
-    zero-width spaces and soft hyphens are dropped because they split a word
-    without changing how it looks; runs of whitespace become one space.
+    casefold handles case (including "ß" -> "ss"); characters that are not
+    drawn (format characters such as zero-width spaces and soft hyphens, and
+    the other default-ignorable ones: the grapheme joiner, variation selectors,
+    fillers) are dropped because they split a word without changing how it
+    looks; runs of whitespace become one space.
     """
-    # Format characters go first, so that what they separated can compose.
-    # After the whitespace is collapsed, printable text cannot hold any, and
-    # the check per character is skipped.
+    # Invisible characters go first, so that what they separated can compose.
+    # After the whitespace is collapsed, printable text can only hold the few
+    # marks of _INVISIBLE_MARKS, and the check per character is skipped.
     text = " ".join(text.split())
-    if not text.isprintable():
+    if not text.isprintable() or _INVISIBLE_MARKS.search(text):
+        text = _INVISIBLE_MARKS.sub("", text)
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     return " ".join(folded.split())
+
+
+# Unicode's default-ignorable code points that are not format characters (Cf):
+# printable to Python, invisible on the page.
+_INVISIBLE_MARKS = re.compile(
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+)
 
 
 def find_terms(text: str, terms: tuple[str, ...]) -> list[str]:
@@ -88,6 +98,12 @@ def count_links(markdown: str) -> int:
     if _may_hold_bare_link(markdown):
         count += len(_BARE_LINK.findall(markdown))
     return count + len(_EMAIL_AUTOLINK.findall(markdown))
+
+
+def count_rendered_links(sanitized_html: str) -> int:
+    """How many links sanitized HTML holds: its sanitizer escapes every "<" of
+    the text, so each "<a " opens a link."""
+    return sanitized_html.count("<a ")
 
 
 def _may_hold_bare_link(markdown: str) -> bool:

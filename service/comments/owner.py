@@ -12,11 +12,11 @@ import hmac
 import json
 from typing import Any
 
-from moderation.rules import Facts, Submission, evaluate
+from moderation.rules import Submission, judge_content
 from moderation.states import Status
 from service.clock import now_text
 from service.comments.fields import COMMENT_EDIT, is_public_id
-from service.comments.posting import rule_settings
+from service.comments.posting import rule_settings, shown_text
 from service.config import Settings
 from service.content.rendering import render_comment
 from service.errors import Forbidden, NotFound, Unauthorized
@@ -26,14 +26,6 @@ from service.storage.audit import add_audit_entry
 from service.storage.database import Database, Queryable, Transaction
 from service.storage.visibility import refresh_visibility
 from service.validation import collect
-
-_NO_FACTS = Facts(
-    seconds_since_last_by_email=None,
-    seconds_since_last_by_client=None,
-    recent_count_by_email=0,
-    recent_count_by_client=0,
-    duplicate=False,
-)
 
 
 def _token_fits(keys: Keys, row: store.OwnCommentRow, token: str) -> bool:
@@ -79,17 +71,24 @@ async def edit_own(
         name = changes.get("name", row.name or "")
         website = changes.get("website", row.website)
         body = changes.get("body", row.body or "")
-        verdict = evaluate(
-            Submission(name=name, email="", website=website, body=body, trap=None),
-            _NO_FACTS,
-            rule_settings(settings),
-        )
+        body_html = render_comment(body)
+        email, stored_flags = await store.get_rule_inputs_kept(tx, row.id)
+        rules = rule_settings(settings)
+        verdict = judge_content(
+            Submission(
+                name=name, email=email, website=website, body=body, trap=None,
+                body_html=body_html, body_text=shown_text(body_html, rules),
+            ),
+            rules,
+        )  # fmt: skip
+        # The trap was read when the comment was posted and is not stored: its
+        # flag stays, as the spam status does. Every other flag is judged afresh.
+        flags = [flag for flag in stored_flags if flag["rule"] == "honeypot"]
+        flags += [{"rule": f.rule, "detail": f.detail} for f in verdict.flags]
         status = Status.SPAM if Status.SPAM in (verdict.status, row.status) else Status.PENDING
         await store.update_own_comment(
-            tx, row.id, name=name, website=website, body=body, body_html=render_comment(body),
-            status=status.value,
-            flags=json.dumps([{"rule": f.rule, "detail": f.detail} for f in verdict.flags]),
-            now=now_text(),
+            tx, row.id, name=name, website=website, body=body, body_html=body_html,
+            status=status.value, flags=json.dumps(flags), now=now_text(),
         )  # fmt: skip
         await refresh_visibility(tx, row.id, row.article_id)
         await add_audit_entry(

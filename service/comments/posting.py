@@ -27,7 +27,7 @@ from moderation.states import Status
 from service.clock import format_time, utc_now
 from service.comments.fields import NEW_COMMENT
 from service.config import Settings
-from service.content.rendering import render_comment
+from service.content.rendering import plain_text, render_comment
 from service.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, RateLimited
 from service.fields import Email
 from service.keys import Keys
@@ -76,15 +76,17 @@ async def submit(
 ) -> Accepted:
     data = collect(raw, NEW_COMMENT)
     email: Email = data["email"]
+    rules = rule_settings(settings)
+    body_html = render_comment(data["body"])
     submission = Submission(
         name=data["name"],
         email=email.value,
         website=data["website"],
         body=data["body"],
         trap=data["trap"],
+        body_html=body_html,
+        body_text=shown_text(body_html, rules),
     )
-    body_html = render_comment(submission.body)
-    rules = rule_settings(settings)
     # The text's verdict needs no lock; only the flood facts are read inside it.
     verdict = judge_content(submission, rules)
     fingerprint = keys.fingerprint(" ".join(submission.body.casefold().split()))
@@ -161,6 +163,12 @@ async def submit(
 
     stored = await db.write(store_comment)
     return Accepted(comment=stored, edit_token=edit_token, edit_expires_at=expires)
+
+
+def shown_text(body_html: str, rules: RuleSettings) -> str:
+    """The text readers will see, for the term rules; "" when no terms are set
+    (it costs ~20 µs a comment)."""
+    return plain_text(body_html) if rules.disallowed_terms or rules.moderation_terms else ""
 
 
 def _refuse_floods(facts: store.PostingFacts, rules: RuleSettings) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 from service.storage.database import Queryable, Transaction
 from service.storage.visibility import refresh_visibility
@@ -43,6 +45,14 @@ async def get_own_comment(q: Queryable, public_id: str) -> OwnCommentRow | None:
     values = list(row)
     values[6] = bool(values[6])
     return OwnCommentRow(*values)
+
+
+async def get_rule_inputs_kept(tx: Transaction, comment_id: int) -> tuple[str, list[Any]]:
+    """What an edit leaves alone but the content rules read: the address (for
+    the rules only, never for an answer) and the stored flags."""
+    row = await tx.fetch_one("SELECT email, flags FROM comments WHERE id = :id", {"id": comment_id})
+    assert row is not None  # the caller found it in this transaction
+    return row["email"] or "", json.loads(row["flags"])
 
 
 async def update_own_comment(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,28 @@ async def test_edit_with_a_bad_website_is_400(tmp_path: Path) -> None:
         assert answer.status_code == 400
         assert {e["field"] for e in answer.json()["errors"]} == {"website"}
         assert site.query("SELECT website FROM comments") == [(None,)]
+
+
+async def test_an_edit_keeps_the_flags_it_cannot_change(tmp_path: Path) -> None:
+    # The trap is answered once, at posting; the address cannot be edited.
+    async with open_site(tmp_path, moderation_terms=("crypto", "refund")) as site:
+        trapped = await site.posted(trap="filled", body="hello")
+        flagged = await site.posted(email="me@crypto.example", body="hello there")
+        for receipt, body in ((trapped, "hello"), (flagged, "now about a refund")):
+            answer = await site.client.patch(
+                f"/v1/comments/{receipt['comment']['id']}",
+                json={"body": body},
+                headers=token(receipt["edit_token"]),
+            )
+            assert answer.status_code == 200
+        rows = site.query("SELECT status, flags FROM comments ORDER BY id")
+        assert [(status, [f["detail"] for f in json.loads(flags)]) for status, flags in rows] == [
+            ("spam", ["the hidden trap field was filled in"]),
+            (
+                "pending",
+                [
+                    "e-mail address contains a moderation term: crypto",
+                    "body contains a moderation term: refund",
+                ],
+            ),
+        ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -340,3 +341,33 @@ async def test_same_body_from_the_same_client_with_another_address_is_409(tmp_pa
         answer = await site.post(body="Same words", email="two@example.org")
         assert answer.status_code == 409
         assert site.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "flag"),
+    [
+        # A term hidden in the source by an entity, emphasis or an invisible mark
+        # is still the term on the page.
+        ("buy via&#103;ra now", "spam", "body contains a disallowed term: viagra"),
+        ("buy vi*a*gra now", "spam", "body contains a disallowed term: viagra"),
+        ("buy via\u034fgra now", "spam", "body contains a disallowed term: viagra"),
+        ("cryp&#116;o tips", "pending", "body contains a moderation term: crypto"),
+        # Links the source's patterns miss are counted as rendered.
+        (
+            "[x [y] z](//a.example) [x [y] z](//b.example) [x [y] z](//c.example)",
+            "pending",
+            "body contains 3 links (limit 2)",
+        ),
+        ("[a\\]b](//a.example) [a\\]b](//b.example)", "pending", "body contains 2 links (limit 2)"),
+    ],
+)
+async def test_the_content_rules_read_the_body_as_it_will_be_shown(
+    tmp_path: Path, body: str, status: str, flag: str
+) -> None:
+    async with open_site(
+        tmp_path, disallowed_terms=("viagra",), moderation_terms=("crypto",)
+    ) as site:
+        assert (await site.post(body=body)).status_code == 202
+        ((stored_status, flags),) = site.query("SELECT status, flags FROM comments")
+        assert stored_status == status
+        assert [f["detail"] for f in json.loads(flags)] == [flag]

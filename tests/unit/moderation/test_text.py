@@ -28,6 +28,9 @@ from moderation.text import (
         ("buy\u00a0now", "buy now"),  # no-break space
         ("ca\u200bsi\u00adno", "casino"),  # zero-width space, soft hyphen
         ("\ufeffcasino\u2060", "casino"),  # BOM, word joiner
+        ("ca\u034fsi\ufe0fno", "casino"),  # grapheme joiner, variation selector
+        ("ca\u3164si\U000e0100no", "casino"),  # Hangul filler, supplementary selector
+        ("cafe\u0301", "café"),  # a combining accent is drawn: it stays
         ("STRAßE", "strasse"),
         ("\ufb01ne", "fine"),  # the "fi" ligature
         ("Ⅻ ①", "xii 1"),
