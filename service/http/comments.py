@@ -15,7 +15,7 @@ from service.errors import FieldError, InvalidInput, NotFound
 from service.fields import is_slug
 from service.http.articles import Limit, checked_slug, comments_key, page_versions
 from service.http.body import decode_object, require_json
-from service.http.caching import cached_json
+from service.http.caching import cached_json, fresh_json
 from service.http.clients import client_network
 from service.http.comment_requests import CommentEditBody, NewCommentBody
 from service.http.openapi_body import body_operation
@@ -156,8 +156,7 @@ class CommentController(Controller):
         slugs = [slug for slug in article if is_slug(slug)]
         found = await store.count_shown(services(request).db, slugs, now_text()) if slugs else {}
         counts = {slug: found.get(slug, 0) for slug in article}
-        headers = {"Cache-Control": f"public, max-age={services(request).settings.public_max_age}"}
-        return Response(CommentCounts(counts=counts), headers=headers)
+        return fresh_json(request, encode(CommentCounts(counts=counts)))  # type: ignore[return-value]
 
     @get("/comments/{comment_id:str}", summary="The commenter's own comment (X-Edit-Token)")
     async def get_own(

@@ -223,6 +223,25 @@ async def test_counts_for_several_articles(tmp_path: Path) -> None:
         }
 
 
+async def test_counts_are_validated_by_etag_and_change_with_an_approval(tmp_path: Path) -> None:
+    async with open_site(tmp_path) as site:
+        await site.approved()
+        url = "/v1/comments/counts?article=post&article=unknown"
+        first = await site.client.get(url)
+        assert first.status_code == 200
+        assert first.headers["cache-control"].startswith("public, max-age=")
+        etag = first.headers["etag"]
+        again = await site.client.get(url, headers={"If-None-Match": etag})
+        assert again.status_code == 304
+        assert again.headers["etag"] == etag
+        assert again.content == b""
+        await site.approved()
+        changed = await site.client.get(url, headers={"If-None-Match": etag})
+        assert changed.status_code == 200
+        assert changed.json() == {"counts": {"post": 2, "unknown": 0}}
+        assert changed.headers["etag"] != etag
+
+
 async def test_counts_refuses_more_than_100_articles(tmp_path: Path) -> None:
     async with open_site(tmp_path) as site:
         ok = await site.client.get("/v1/comments/counts", params=[("article", "a")] * 100)
