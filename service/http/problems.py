@@ -7,6 +7,7 @@ the client gets the id to quote.
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from http import HTTPStatus
 from typing import Any, NamedTuple
@@ -58,6 +59,10 @@ class Problem(NamedTuple):
         return Response(
             self.body, status_code=self.status, media_type=PROBLEM_JSON, headers=self.headers
         )
+
+
+# Litestar's words for a required query or header parameter that is absent.
+_MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '(?P<name>[^']+)'")
 
 
 def problem(
@@ -138,6 +143,9 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
             for item in (exc.extra if isinstance(exc.extra, list) else [])
             if isinstance(item, dict)
         ]
+        missing = _MISSING_PARAMETER.match(str(exc.detail))
+        if not field_errors and missing:  # Litestar names it in its detail alone
+            field_errors = [FieldError(missing["name"], "is required")]
         return problem(
             400, "the request has invalid parameters", field_errors=field_errors
         ).response()

@@ -251,6 +251,13 @@ async def test_counts_refuses_more_than_100_articles(tmp_path: Path) -> None:
         assert {e["field"] for e in answer.json()["errors"]} == {"article"}
 
 
+async def test_counts_without_an_article_names_the_missing_parameter(tmp_path: Path) -> None:
+    async with open_site(tmp_path) as site:
+        answer = await site.client.get("/v1/comments/counts")
+        assert answer.status_code == 400
+        assert answer.json()["errors"] == [{"field": "article", "message": "is required"}]
+
+
 async def test_include_comments_equals_the_standalone_first_page(tmp_path: Path) -> None:
     async with open_site(tmp_path) as site:
         for i in range(22):
