@@ -33,7 +33,7 @@ class _FrontMatterLoader(yaml.SafeLoader):
     """safe_load's loader, except that a date the calendar does not have
     (2026-02-30, the year 0) is a YAML error at its line, not a ValueError."""
 
-    def construct_checked_timestamp(self, node: yaml.Node) -> Any:
+    def construct_checked_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return self.construct_yaml_timestamp(node)
         except (ValueError, OverflowError) as exc:
