@@ -18,6 +18,7 @@ from service.http.articles import ArticleController
 from service.http.comments import CommentController
 from service.http.cors import Cors
 from service.http.docs import docs_assets_router, openapi_config
+from service.http.head import head_as_get
 from service.http.health import healthz, readyz
 from service.http.hot_decisions import hot_decisions
 from service.http.hot_posts import hot_posts
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # The cached public reads, comment posts and moderators' single decisions are
     # answered before the router, inside both.
     handler = hot_decisions(hot_posts(hot_reads(app.asgi_handler, app.state), app.state), app.state)
+    handler = head_as_get(handler)
     if metrics is not None:
         app.asgi_handler = metrics.middleware(handler)
     else:

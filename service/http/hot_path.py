@@ -22,7 +22,7 @@ from service.http.public_types import encode
 from service.services import Services
 
 Headers = list[tuple[bytes, bytes]]
-JSON = (b"content-type", b"application/json")
+JSON = (b"content-type", b"application/json; charset=utf-8")
 NO_STORE = (b"cache-control", b"no-store")
 # A hot layer's own part: it answers the request, or hands it to the router it is given.
 Layer = Callable[[ASGIApp, HTTPScope, Receive, Send, Services], Awaitable[None]]

@@ -44,7 +44,7 @@ _PAGE_PARAMETERS = frozenset({"include", "limit", "sort"})
 _LIST_PARAMETERS = frozenset({"limit", "sort", "cursor"})
 _LIMIT = re.compile(r"[1-9][0-9]?|100")  # 1-100 written plainly; anything else: Litestar
 _SORTS = frozenset({"oldest", "newest"})
-_JSON = (b"content-type", b"application/json")
+_JSON = (b"content-type", b"application/json; charset=utf-8")
 # Longer request lines are never ours (slugs and cursors are short); the bound also
 # keeps what the memo below can be made to hold small.
 _LONGEST = 512

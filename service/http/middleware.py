@@ -118,12 +118,20 @@ def request_id_of(scope: Scope) -> str:
     return str(rid)
 
 
+# API.md's media type; Litestar writes application/json alone.
+_JSON_UTF8 = b"application/json; charset=utf-8"
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     path: str = scope.get("path", "")
     extra = _DOCS_HEADERS if path.startswith(("/schema", "/static")) else _JSON_HEADERS
-    headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
+    headers = [
+        (k, _JSON_UTF8 if v == b"application/json" and k.lower() == b"content-type" else v)
+        for k, v in message.get("headers", [])
+        if k.lower() != b"server"
+    ]
     headers.extend(extra)
     headers.append((b"x-request-id", request_id_of(scope).encode()))
     message["headers"] = headers

@@ -49,7 +49,7 @@ async def test_list_is_newest_first_with_the_summary_shape(
     response = await client.get("/v1/articles")
 
     assert response.status_code == 200
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
     body = response.json()
     assert set(body) == {"items", "next_cursor"}
     assert [item["slug"] for item in body["items"]] == ["newer", "older"]

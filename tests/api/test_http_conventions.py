@@ -7,7 +7,14 @@ import pytest
 
 from service.app import create_app
 from service.config import Settings
-from tests.helpers import MakeToken, assert_problem, bearer, error_fields, in_process
+from tests.helpers import (
+    MakeArticle,
+    MakeToken,
+    assert_problem,
+    bearer,
+    error_fields,
+    in_process,
+)
 
 ARTICLE = b'{"title": "T", "body_markdown": "B", "author": "ada"}'
 
@@ -252,3 +259,54 @@ async def test_the_docs_page_may_run_its_own_scripts_only(client: httpx.AsyncCli
 async def test_public_gets_are_open_to_every_origin(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/articles", headers={"Origin": "https://blog.example"})
     assert response.headers["access-control-allow-origin"] == "*"
+
+
+# --- HEAD -----------------------------------------------------------------------
+
+
+async def test_head_answers_every_get_with_its_headers_and_no_body(
+    client: httpx.AsyncClient, make_article: MakeArticle
+) -> None:
+    await make_article("head")
+    paths = [
+        "/v1/articles/head",  # the router first, then the cached fast path
+        "/v1/articles/head",
+        "/v1/articles/head?include=comments,related",
+        "/v1/articles/head/comments",
+        "/v1/articles",
+        "/v1/comments/counts?article=head",
+        "/healthz",
+        "/v1/articles/nothing",
+    ]
+    for path in paths:
+        got = await client.get(path)
+        head = await client.head(path)
+        assert head.status_code == got.status_code, path
+        assert head.content == b"", path
+        volatile = {"x-request-id", "date"}
+        assert {k: v for k, v in head.headers.items() if k not in volatile} == {
+            k: v for k, v in got.headers.items() if k not in volatile
+        }, path
+    etag = (await client.get("/v1/articles/head")).headers["etag"]
+    again = await client.head("/v1/articles/head", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+
+
+async def test_json_answers_name_their_charset_on_every_path(
+    client: httpx.AsyncClient, make_article: MakeArticle
+) -> None:
+    # API.md: application/json; charset=utf-8. The router answers a page first,
+    # then the cached fast path; a comment post is answered by its own layer.
+    await make_article("typed")
+    answers = [
+        await client.get("/v1/articles/typed"),
+        await client.get("/v1/articles/typed"),
+        await client.get("/v1/articles/typed/comments"),
+        await client.get("/v1/comments/counts?article=typed"),
+        await client.post(
+            "/v1/articles/typed/comments",
+            json={"name": "N", "email": "n@example.org", "body": "hello"},
+        ),
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 200, 202]
+    assert {a.headers["content-type"] for a in answers} == {"application/json; charset=utf-8"}
