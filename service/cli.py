@@ -79,16 +79,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _run(settings: Settings, work: Callable[[Any], Awaitable[int]]) -> int:
+def _run(
+    settings: Settings, work: Callable[[Any], Awaitable[int]], *, only_existing: bool = False
+) -> int:
     """Open the database (migrating it), run `work(db)`, always close.
 
-    1, with one line on stderr, if the database cannot be opened or the work is refused.
+    1, with one line on stderr, if the database cannot be opened or the work is
+    refused. With `only_existing`, a missing file is refused rather than created:
+    for commands that only read or change what is there, a mistyped path would
+    otherwise leave an empty database behind and answer as if all were well.
     """
     import sqlite3
 
     from service.errors import BylineError
     from service.storage.database import Database
     from service.storage.migrations import SchemaTooNew
+
+    if only_existing and not os.path.exists(settings.database):
+        print(
+            f"byline: no database at {settings.database} (`byline migrate` creates one)",
+            file=sys.stderr,
+        )
+        return 1
 
     async def runner() -> int:
         db = Database(settings.database)
@@ -168,13 +180,13 @@ def _tokens(settings: Settings, args: argparse.Namespace) -> int:
             print(f"revoked token {args.name!r}")
         return 0
 
-    return _run(settings, work)
+    return _run(settings, work, only_existing=args.tokens_command != "create")
 
 
 def _related(settings: Settings, args: argparse.Namespace) -> int:
     from service.content.related import rebuild_command
 
-    return _run(settings, rebuild_command)
+    return _run(settings, rebuild_command, only_existing=True)
 
 
 if __name__ == "__main__":

@@ -233,6 +233,8 @@ async def test_a_revoked_token_is_401(
 async def test_token_commands_refuse_what_cannot_be_done(
     database_path: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    assert await byline("migrate", "--database", database_path) == 0
+    capsys.readouterr()
     assert await byline("tokens", "revoke", "ghost", "--database", database_path) == 1
     assert capsys.readouterr().err == "byline: no live token named 'ghost'\n"
 
@@ -326,13 +328,28 @@ def test_a_database_that_cannot_be_opened_is_one_line_and_exit_1(
         raise AssertionError("served without a database")
 
     monkeypatch.setattr("service.server.serve", must_not_serve)
-    for command in (["migrate"], ["serve"], ["tokens", "list"]):
+    for command in (["migrate"], ["serve"], ["tokens", "create", "--name", "n", "--role", "admin"]):
         assert main([*command, "--database", str(path)]) == 1
         out, err = capsys.readouterr()
         assert out == ""
         (line,) = err.splitlines()  # one line, no traceback
         assert line.startswith(f"byline: cannot open the database {path}: ")
         assert reason in line
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["tokens", "list"], ["tokens", "revoke", "someone"], ["related", "rebuild"]],
+)
+def test_commands_on_what_is_there_refuse_a_missing_database_and_create_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    path = tmp_path / "mistyped.db"
+    assert main([*command, "--database", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"byline: no database at {path} (`byline migrate` creates one)\n"
+    assert list(tmp_path.iterdir()) == []
 
 
 async def test_a_failed_open_leaves_no_connection_thread_behind(tmp_path: Path) -> None:
