@@ -162,16 +162,17 @@ def load_settings(env: Mapping[str, str], overrides: Mapping[str, Any] | None = 
         for key in sorted(env)
         if key.startswith(ENV_PREFIX) and key not in known
     ]
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
     for name in setting_names():
         raw = env.get(ENV_PREFIX + name.upper())
-        if raw is None:
+        if raw is None or name in given:  # a flag wins, even over a malformed variable
             continue
         parse = _PARSERS.get(name, _parse_int)
         try:
             values[name] = parse(raw)
         except ValueError as exc:
             problems.append(f"{ENV_PREFIX}{name.upper()}: {exc}")
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    values.update(given)
     problems.extend(_check(values))
     if problems:
         raise SettingsError(problems)

@@ -92,6 +92,14 @@ def test_cli_flags_override_the_environment() -> None:
     assert (settings.port, settings.database, settings.demo) == (9100, "env.db", True)
 
 
+def test_a_flag_wins_over_a_malformed_variable() -> None:
+    assert load_settings({"BYLINE_PORT": "eighty"}, {"port": 9100}).port == 9100
+    # A malformed variable that no flag replaces is still reported.
+    with pytest.raises(SettingsError) as caught:
+        load_settings({"BYLINE_PORT": "eighty", "BYLINE_WORKERS": "two"}, {"port": 9100})
+    assert [problem.split(":")[0] for problem in caught.value.problems] == ["BYLINE_WORKERS"]
+
+
 def test_cli_flags_are_checked_too() -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings({}, {"port": 70000, "workers": 0})
