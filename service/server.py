@@ -95,6 +95,7 @@ def serve(settings: Settings) -> int:
     from granian import Granian
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
+    from granian.log import LogLevels
 
     os.environ.update(settings_to_env(settings))
     Granian(
@@ -107,6 +108,33 @@ def serve(settings: Settings) -> int:
         respawn_failed_workers=True,
         workers_kill_timeout=WORKER_KILL_TIMEOUT_SECONDS,
         log_access=False,
+        log_level=LogLevels(settings.log_level.lower()),
+        log_dictconfig=_GRANIAN_LOGGING,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
     ).serve()
     return 0
+
+
+# granian's own lines (starting, workers, stopping) in the app's log shape and on
+# its stream, stderr, rather than "[INFO] ..." on stdout. These replace granian's
+# formatters and handlers whole; its logger names stay ("_granian" is its Rust side's).
+_GRANIAN_LOGGING = {
+    "formatters": {
+        "byline": {
+            "()": "logging.Formatter",
+            "fmt": "%(asctime)s %(levelname)s granian request_id=- %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "formatter": "byline",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+        },
+        "access": {
+            "formatter": "byline",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+        },
+    },
+}

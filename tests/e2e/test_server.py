@@ -8,6 +8,7 @@ whole module; the shutdown test starts its own.
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -130,3 +131,16 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
     code = server.process.wait(timeout=10)
     assert code == 0, server.output()
     assert time.monotonic() - began < 5
+    # The server's own lines (granian's) are in the app's log shape.
+    lines = server.output().splitlines()
+    shaped = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO granian request_id=- \S")
+    assert any(shaped.match(line) for line in lines), lines
+    assert not [line for line in lines if line.startswith("[")], lines
+
+
+def test_the_log_level_quiets_the_servers_own_lines(tmp_path: Path) -> None:
+    server = Server(
+        tmp_path / "byline.db", cwd=tmp_path, env=byline_env(BYLINE_LOG_LEVEL="WARNING")
+    )
+    assert server.stop() == 0
+    assert "granian" not in server.output()
