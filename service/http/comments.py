@@ -149,8 +149,14 @@ class CommentController(Controller):
     async def counts(
         self,
         request: Request[Any, Any, Any],
-        article: Annotated[list[str], QueryParameter(description="Article slugs (up to 100).")],
+        # Optional to Litestar only so that its absence is answered like every other
+        # bad field (Litestar's own 400 names no field).
+        article: Annotated[
+            list[str] | None, QueryParameter(description="Article slugs (1 to 100); required.")
+        ] = None,
     ) -> Response[CommentCounts]:
+        if not article:
+            raise InvalidInput([FieldError("article", "is required")])
         if len(article) > 100:
             raise InvalidInput([FieldError("article", "at most 100 articles per request")])
         slugs = [slug for slug in article if is_slug(slug)]

@@ -27,6 +27,12 @@ def head_as_get(app: ASGIApp) -> ASGIApp:
             elif not message.get("more_body", False):
                 await send(_NO_BODY)
 
-        await app({**scope, "method": "GET"}, receive, without_body)
+        # The scope itself, not a copy: the router and the fast paths note the
+        # route on it, which the metrics wrapper outside reads afterwards.
+        scope["method"] = "GET"
+        try:
+            await app(scope, receive, without_body)
+        finally:
+            scope["method"] = "HEAD"
 
     return answered

@@ -7,7 +7,6 @@ the client gets the id to quote.
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 from http import HTTPStatus
 from typing import Any, NamedTuple
@@ -59,10 +58,6 @@ class Problem(NamedTuple):
         return Response(
             self.body, status_code=self.status, media_type=PROBLEM_JSON, headers=self.headers
         )
-
-
-# Litestar's words for a required query or header parameter that is absent.
-_MISSING_PARAMETER = re.compile(r"Missing required \w+ parameter '(?P<name>[^']+)'")
 
 
 def problem(
@@ -143,9 +138,6 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
             for item in (exc.extra if isinstance(exc.extra, list) else [])
             if isinstance(item, dict)
         ]
-        missing = _MISSING_PARAMETER.match(str(exc.detail))
-        if not field_errors and missing:  # Litestar names it in its detail alone
-            field_errors = [FieldError(missing["name"], "is required")]
         return problem(
             400, "the request has invalid parameters", field_errors=field_errors
         ).response()
@@ -154,7 +146,20 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
         405: "method not allowed",
         413: "the request body is too large",
     }.get(status, str(exc.detail) if status in (401, 403, 415) else HTTPStatus(status).phrase)
-    return problem(status, detail, headers=dict(exc.headers or {})).response()
+    headers = dict(exc.headers or {})
+    if status == 405:
+        headers["allow"] = _with_head(headers.get("allow", ""))
+    return problem(status, detail, headers=headers).response()
+
+
+def _with_head(allow: str) -> str:
+    """Every GET route answers HEAD too (service/http/head.py), which the router's
+    Allow header does not know."""
+    methods = [m.strip() for m in allow.split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        after_get = methods.index("GET") + 1
+        methods[after_get:after_get] = ["HEAD"]
+    return ", ".join(methods)
 
 
 def unexpected_problem(method: str, path: str, rid: str, exc: BaseException) -> Problem:

@@ -310,3 +310,12 @@ async def test_json_answers_name_their_charset_on_every_path(
     ]
     assert [a.status_code for a in answers] == [200, 200, 200, 200, 202]
     assert {a.headers["content-type"] for a in answers} == {"application/json; charset=utf-8"}
+
+
+async def test_a_405_lists_head_wherever_it_lists_get(client: httpx.AsyncClient) -> None:
+    refused = await client.put("/v1/comments/counts")
+    assert refused.status_code == 405
+    assert {m.strip() for m in refused.headers["allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
+    post_only = await client.get("/v1/moderation/actions")
+    assert post_only.status_code == 405
+    assert "HEAD" not in post_only.headers["allow"]

@@ -152,3 +152,14 @@ async def test_group_commits_are_counted_with_the_writes_they_carry(tmp_path: Pa
     assert value(after, "byline_write_batch_size_bucket", le="+Inf") == value(
         after, "byline_write_batch_size_count"
     )
+
+
+async def test_a_head_is_counted_under_its_route(tmp_path: Path) -> None:
+    async with open_site(tmp_path) as site:
+        await site.client.get("/v1/articles/post")  # the router, then the fast path
+        for path in ("/v1/articles/post", "/v1/articles/post/comments", "/v1/articles"):
+            assert (await site.client.head(path)).status_code == 200
+        text = await scrape(site)
+    for route in ("/v1/articles/{slug}", "/v1/articles/{slug}/comments", "/v1/articles"):
+        assert value(text, REQUESTS, method="HEAD", route=route, status="2xx") == 1, route
+    assert value(text, REQUESTS, method="HEAD", route="unmatched", status="2xx") == 0
