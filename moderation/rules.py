@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from moderation.states import Status
@@ -48,11 +48,12 @@ class Submission:
     website: str | None
     body: str  # the Markdown source, as the commenter wrote it
     trap: str | None
-    # The body as readers will see it: the sanitized HTML, and its text when terms
-    # are to be found (the caller renders; "" when not given). Markup can hide a
-    # term or a link from the source alone: vi*a*gra, via&#103;ra, [a [b] c](//x).
-    body_html: str = ""
-    body_text: str = ""
+    # The body as readers will see it: the sanitized HTML, and its text ("" when
+    # that is the source itself, or no terms are set). The caller renders. Markup
+    # can hide a term or a link from the source alone: vi*a*gra, via&#103;ra,
+    # [a [b] c](//x). Required, so that no caller judges the source alone.
+    body_html: str = field(kw_only=True)
+    body_text: str = field(kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -222,11 +223,15 @@ def _link_flags(submission: Submission, max_links: int) -> list[Flag]:
     return [Flag("links", f"body contains {found} {noun} (limit {max_links})")]
 
 
+# The trap is answered once, at posting, and not stored: an edit keeps this flag.
+HONEYPOT = "honeypot"
+
+
 def _honeypot_flags(trap: str | None) -> list[Flag]:
     # Whitespace only is not a hit: some autofill and paste paths add it.
     if trap is None or not trap.strip():
         return []
-    return [Flag("honeypot", "the hidden trap field was filled in")]
+    return [Flag(HONEYPOT, "the hidden trap field was filled in")]
 
 
 def _term_flags(submission: Submission, terms: tuple[str, ...], rule: str, kind: str) -> list[Flag]:

@@ -7,15 +7,18 @@ import re
 import unicodedata
 
 
+@functools.lru_cache(maxsize=32)
 def normalize_for_matching(text: str) -> str:
     """Fold `text` so that look-alike spellings of a term compare equal.
 
     NFKC turns full-width and other compatibility forms into plain ones;
     casefold handles case (including "ß" -> "ss"); characters that are not
-    drawn (format characters such as zero-width spaces and soft hyphens, and
-    the other default-ignorable ones: the grapheme joiner, variation selectors,
-    fillers) are dropped because they split a word without changing how it
-    looks; runs of whitespace become one space.
+    drawn (format characters such as zero-width spaces and soft hyphens,
+    unassigned code points, and the other default-ignorable ones: the grapheme
+    joiner, variation selectors, fillers) are dropped because they split a word
+    without changing how it looks; runs of whitespace become one space.
+
+    Remembered: the rules fold the same texts for each list of terms.
     """
     # Invisible characters go first, so that what they separated can compose.
     # After the whitespace is collapsed, printable text can only hold the few
@@ -23,7 +26,8 @@ def normalize_for_matching(text: str) -> str:
     text = " ".join(text.split())
     if not text.isprintable() or _INVISIBLE_MARKS.search(text):
         text = _INVISIBLE_MARKS.sub("", text)
-        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+        # Cf: format characters; Cn: unassigned ones, which are drawn as nothing.
+        text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cn"))
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     return " ".join(folded.split())
 

@@ -12,7 +12,7 @@ import hmac
 import json
 from typing import Any
 
-from moderation.rules import Submission, judge_content
+from moderation.rules import HONEYPOT, Submission, judge_content
 from moderation.states import Status
 from service.clock import now_text
 from service.comments.fields import COMMENT_EDIT, is_public_id
@@ -77,13 +77,13 @@ async def edit_own(
         verdict = judge_content(
             Submission(
                 name=name, email=email, website=website, body=body, trap=None,
-                body_html=body_html, body_text=shown_text(body_html, rules),
+                body_html=body_html, body_text=shown_text(body, body_html, rules),
             ),
             rules,
         )  # fmt: skip
         # The trap was read when the comment was posted and is not stored: its
         # flag stays, as the spam status does. Every other flag is judged afresh.
-        flags = [flag for flag in stored_flags if flag["rule"] == "honeypot"]
+        flags = [flag for flag in stored_flags if flag.get("rule") == HONEYPOT]
         flags += [{"rule": f.rule, "detail": f.detail} for f in verdict.flags]
         status = Status.SPAM if Status.SPAM in (verdict.status, row.status) else Status.PENDING
         await store.update_own_comment(

@@ -27,7 +27,7 @@ from moderation.states import Status
 from service.clock import format_time, utc_now
 from service.comments.fields import NEW_COMMENT
 from service.config import Settings
-from service.content.rendering import plain_text, render_comment
+from service.content.rendering import render_comment, shown_comment_text
 from service.errors import Conflict, FieldError, Forbidden, InvalidInput, NotFound, RateLimited
 from service.fields import Email
 from service.keys import Keys
@@ -85,7 +85,7 @@ async def submit(
         body=data["body"],
         trap=data["trap"],
         body_html=body_html,
-        body_text=shown_text(body_html, rules),
+        body_text=shown_text(data["body"], body_html, rules),
     )
     # The text's verdict needs no lock; only the flood facts are read inside it.
     verdict = judge_content(submission, rules)
@@ -165,10 +165,12 @@ async def submit(
     return Accepted(comment=stored, edit_token=edit_token, edit_expires_at=expires)
 
 
-def shown_text(body_html: str, rules: RuleSettings) -> str:
-    """The text readers will see, for the term rules; "" when no terms are set
-    (it costs ~20 µs a comment)."""
-    return plain_text(body_html) if rules.disallowed_terms or rules.moderation_terms else ""
+def shown_text(body: str, body_html: str, rules: RuleSettings) -> str:
+    """What readers will see of the body, for the term rules; "" when no terms
+    are set (reading the HTML's text costs up to ~0.2 ms on a long comment)."""
+    if not (rules.disallowed_terms or rules.moderation_terms):
+        return ""
+    return shown_comment_text(body, body_html)
 
 
 def _refuse_floods(facts: store.PostingFacts, rules: RuleSettings) -> None:

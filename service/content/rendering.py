@@ -86,6 +86,12 @@ def render_comment(markdown: str) -> str:
     return _render_light(markdown, COMMENT_CLEANER)
 
 
+def shown_comment_text(markdown: str, rendered: str) -> str:
+    """What readers see of a rendered comment, as text: "" when that is the
+    Markdown itself (plain prose, the common case), else the HTML's text."""
+    return "" if _is_plain_prose(markdown) else plain_text(rendered)
+
+
 def _render_light(markdown: str, cleaner: nh3.Cleaner) -> str:
     if _is_plain_prose(markdown):
         return _plain_paragraphs(markdown)

@@ -36,6 +36,8 @@ CLEAN = Submission(
     website=None,
     body="A thoughtful comment about the article.",
     trap=None,
+    body_html="<p>A thoughtful comment about the article.</p>",
+    body_text="",
 )
 
 
@@ -417,6 +419,8 @@ def submissions_and_terms(draw: st.DrawFn) -> tuple[Submission, RuleSettings]:
         website=draw(st.none() | st.text(max_size=40)),
         body=draw(st.text() | st.just(f"mail {email} now")),
         trap=draw(st.none() | st.text(max_size=5)),
+        body_html=draw(st.text(max_size=40)),
+        body_text=draw(st.text(max_size=40) | st.just(f"shown {email} now")),
     )
     settings = RuleSettings(
         disallowed_terms=tuple(draw(terms)),
