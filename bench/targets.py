@@ -138,7 +138,9 @@ class Ceiling(Target):
     def setup(self) -> None:
         byline_python = self.options.byline_bin.parent / "python"
         python = install.ceiling_python(byline_python, self.options.server)
-        self.versions = install.versions(python, ["litestar", "granian", "uvicorn"])
+        self.versions = install.versions(
+            python, ["litestar", "granian", "uvicorn", "uvloop", "httptools"]
+        )
         env = {
             "BENCH_PAGE_FILE": str(self.shared.page_file),
             "BENCH_LIST_FILE": str(self.shared.list_file),
