@@ -7,7 +7,6 @@ import re
 import unicodedata
 
 
-@functools.lru_cache(maxsize=32)
 def normalize_for_matching(text: str) -> str:
     """Fold `text` so that look-alike spellings of a term compare equal.
 
@@ -17,8 +16,6 @@ def normalize_for_matching(text: str) -> str:
     unassigned code points, and the other default-ignorable ones: the grapheme
     joiner, variation selectors, fillers) are dropped because they split a word
     without changing how it looks; runs of whitespace become one space.
-
-    Remembered: the rules fold the same texts for each list of terms.
     """
     # Invisible characters go first, so that what they separated can compose.
     # After the whitespace is collapsed, printable text can only hold the few
@@ -48,9 +45,7 @@ def find_terms(text: str, terms: tuple[str, ...]) -> list[str]:
     prepared = _prepare_terms(terms)
     if not prepared:
         return []
-    normalized = normalize_for_matching(text)
-    # A set of words, not a regex per term: long term lists stay cheap.
-    words = set(_WORD.findall(normalized))
+    normalized, words = _folded(text)
     return [
         term
         for term, whole_word in prepared
@@ -59,6 +54,14 @@ def find_terms(text: str, terms: tuple[str, ...]) -> list[str]:
 
 
 _WORD = re.compile(r"\w+")
+
+
+@functools.lru_cache(maxsize=32)
+def _folded(text: str) -> tuple[str, frozenset[str]]:
+    """The folded text and its words: a set of words, not a regex per term, keeps
+    long term lists cheap. Remembered: the rules read each field once per list."""
+    normalized = normalize_for_matching(text)
+    return normalized, frozenset(_WORD.findall(normalized))
 
 
 @functools.lru_cache(maxsize=16)
