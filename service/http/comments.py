@@ -19,7 +19,7 @@ from service.http.caching import cached_json, fresh_json
 from service.http.clients import client_network
 from service.http.comment_requests import CommentEditBody, NewCommentBody
 from service.http.openapi_body import body_operation
-from service.http.problems import problem
+from service.http.problems import INVALID_PARAMETERS, problem
 from service.http.public_mapping import comment_list
 from service.http.public_types import (
     CommentAuthor,
@@ -149,16 +149,19 @@ class CommentController(Controller):
     async def counts(
         self,
         request: Request[Any, Any, Any],
-        # Optional to Litestar only so that its absence is answered like every other
-        # bad field (Litestar's own 400 names no field).
+        # Required in the schema; the default lets an absent one reach this handler,
+        # which names it (Litestar's own 400 names no field).
         article: Annotated[
-            list[str] | None, QueryParameter(description="Article slugs (1 to 100); required.")
+            list[str] | None,
+            QueryParameter(description="Article slugs (1 to 100).", required=True),
         ] = None,
     ) -> Response[CommentCounts]:
         if not article:
-            raise InvalidInput([FieldError("article", "is required")])
+            raise InvalidInput([FieldError("article", "is required")], INVALID_PARAMETERS)
         if len(article) > 100:
-            raise InvalidInput([FieldError("article", "at most 100 articles per request")])
+            raise InvalidInput(
+                [FieldError("article", "at most 100 articles per request")], INVALID_PARAMETERS
+            )
         slugs = [slug for slug in article if is_slug(slug)]
         found = await store.count_shown(services(request).db, slugs, now_text()) if slugs else {}
         counts = {slug: found.get(slug, 0) for slug in article}

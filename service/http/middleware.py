@@ -122,15 +122,24 @@ def request_id_of(scope: Scope) -> str:
 _JSON_UTF8 = b"application/json; charset=utf-8"
 
 
+def _corrected(name: bytes, value: bytes) -> tuple[bytes, bytes]:
+    """A header as the router wrote it, put right where it does not know ours."""
+    if name == b"content-type" and value == b"application/json":
+        return name, _JSON_UTF8
+    if name == b"allow" and b"GET" in value and b"HEAD" not in value:
+        # Every GET route answers HEAD too (head.py); the router's 405s and
+        # OPTIONS answers list only the methods it routes.
+        return name, value.replace(b"GET", b"GET, HEAD", 1)
+    return name, value
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     path: str = scope.get("path", "")
     extra = _DOCS_HEADERS if path.startswith(("/schema", "/static")) else _JSON_HEADERS
     headers = [
-        (k, _JSON_UTF8 if v == b"application/json" and k.lower() == b"content-type" else v)
-        for k, v in message.get("headers", [])
-        if k.lower() != b"server"
+        _corrected(k.lower(), v) for k, v in message.get("headers", []) if k.lower() != b"server"
     ]
     headers.extend(extra)
     headers.append((b"x-request-id", request_id_of(scope).encode()))

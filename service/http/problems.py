@@ -60,6 +60,10 @@ class Problem(NamedTuple):
         )
 
 
+# The detail of a 400 for query parameters, Litestar's checks and ours alike.
+INVALID_PARAMETERS = "the request has invalid parameters"
+
+
 def problem(
     status: int,
     detail: str,
@@ -138,28 +142,13 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
             for item in (exc.extra if isinstance(exc.extra, list) else [])
             if isinstance(item, dict)
         ]
-        return problem(
-            400, "the request has invalid parameters", field_errors=field_errors
-        ).response()
+        return problem(400, INVALID_PARAMETERS, field_errors=field_errors).response()
     detail = {
         404: "no such resource",
         405: "method not allowed",
         413: "the request body is too large",
     }.get(status, str(exc.detail) if status in (401, 403, 415) else HTTPStatus(status).phrase)
-    headers = dict(exc.headers or {})
-    if status == 405:
-        headers["allow"] = _with_head(headers.get("allow", ""))
-    return problem(status, detail, headers=headers).response()
-
-
-def _with_head(allow: str) -> str:
-    """Every GET route answers HEAD too (service/http/head.py), which the router's
-    Allow header does not know."""
-    methods = [m.strip() for m in allow.split(",") if m.strip()]
-    if "GET" in methods and "HEAD" not in methods:
-        after_get = methods.index("GET") + 1
-        methods[after_get:after_get] = ["HEAD"]
-    return ", ".join(methods)
+    return problem(status, detail, headers=dict(exc.headers or {})).response()
 
 
 def unexpected_problem(method: str, path: str, rid: str, exc: BaseException) -> Problem:

@@ -255,7 +255,11 @@ async def test_counts_without_an_article_names_the_missing_parameter(tmp_path: P
     async with open_site(tmp_path) as site:
         answer = await site.client.get("/v1/comments/counts")
         assert answer.status_code == 400
+        assert answer.json()["detail"] == "the request has invalid parameters"
         assert answer.json()["errors"] == [{"field": "article", "message": "is required"}]
+        schema = (await site.client.get("/schema/openapi.json")).json()
+        (parameter,) = schema["paths"]["/v1/comments/counts"]["get"]["parameters"]
+        assert parameter["name"] == "article" and parameter["required"] is True
 
 
 async def test_include_comments_equals_the_standalone_first_page(tmp_path: Path) -> None:

@@ -312,10 +312,13 @@ async def test_json_answers_name_their_charset_on_every_path(
     assert {a.headers["content-type"] for a in answers} == {"application/json; charset=utf-8"}
 
 
-async def test_a_405_lists_head_wherever_it_lists_get(client: httpx.AsyncClient) -> None:
+async def test_allow_lists_head_wherever_it_lists_get(client: httpx.AsyncClient) -> None:
     refused = await client.put("/v1/comments/counts")
     assert refused.status_code == 405
     assert {m.strip() for m in refused.headers["allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
+    asked = await client.options("/v1/comments/counts")
+    assert asked.status_code == 204
+    assert {m.strip() for m in asked.headers["allow"].split(",")} == {"GET", "HEAD", "OPTIONS"}
     post_only = await client.get("/v1/moderation/actions")
     assert post_only.status_code == 405
     assert "HEAD" not in post_only.headers["allow"]
