@@ -34,9 +34,11 @@ from typing import ClassVar
 
 from moderation.states import Status
 from moderation.text import (
+    Folded,
     count_links,
     count_rendered_links,
     find_terms,
+    fold,
     normalize_for_matching,
 )
 
@@ -152,22 +154,16 @@ def refuse_floods(facts: Facts, settings: RuleSettings) -> None:
 
 def judge_content(submission: Submission, settings: RuleSettings) -> Verdict:
     """The rules that read only the submission; the same text always gets the same verdict."""
+    # Folded once for both lists of terms, and not at all when there are none.
+    fields = (
+        _folded_fields(submission) if settings.disallowed_terms or settings.moderation_terms else ()
+    )
     spam = [
         *_honeypot_flags(submission.trap),
-        *_term_flags(
-            submission,
-            settings.disallowed_terms,
-            "disallowed_term",
-            "a disallowed term",
-        ),
+        *_term_flags(fields, settings.disallowed_terms, "disallowed_term", "a disallowed term"),
     ]
     flagged = [
-        *_term_flags(
-            submission,
-            settings.moderation_terms,
-            "moderation_term",
-            "a moderation term",
-        ),
+        *_term_flags(fields, settings.moderation_terms, "moderation_term", "a moderation term"),
         *_link_flags(submission, settings.max_links),
     ]
     flags = tuple(_without_email(flag, submission.email) for flag in spam + flagged)
@@ -234,13 +230,20 @@ def _honeypot_flags(trap: str | None) -> list[Flag]:
     return [Flag(HONEYPOT, "the hidden trap field was filled in")]
 
 
-def _term_flags(submission: Submission, terms: tuple[str, ...], rule: str, kind: str) -> list[Flag]:
-    fields = (
-        ("name", (submission.name,)),
-        ("e-mail address", (submission.email,)),
-        ("website", (submission.website or "",)),
-        ("body", (submission.body, submission.body_text)),
+_Fields = tuple[tuple[str, tuple[Folded, ...]], ...]
+
+
+def _folded_fields(submission: Submission) -> _Fields:
+    """Each field's label and readings (the body's: its source and its shown text)."""
+    return (
+        ("name", (fold(submission.name),)),
+        ("e-mail address", (fold(submission.email),)),
+        ("website", (fold(submission.website or ""),)),
+        ("body", (fold(submission.body), fold(submission.body_text))),
     )
+
+
+def _term_flags(fields: _Fields, terms: tuple[str, ...], rule: str, kind: str) -> list[Flag]:
     return [
         Flag(rule, f"{label} contains {kind}: {term}")
         for label, readings in fields

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 
 
 def normalize_for_matching(text: str) -> str:
@@ -12,10 +13,11 @@ def normalize_for_matching(text: str) -> str:
 
     NFKC turns full-width and other compatibility forms into plain ones;
     casefold handles case (including "ß" -> "ss"); characters that are not
-    drawn (format characters such as zero-width spaces and soft hyphens,
-    unassigned code points, and the other default-ignorable ones: the grapheme
-    joiner, variation selectors, fillers) are dropped because they split a word
-    without changing how it looks; runs of whitespace become one space.
+    drawn (format characters such as zero-width spaces and soft hyphens, and
+    the other default-ignorable ones: the grapheme joiner, variation selectors,
+    fillers, and the code points kept unassigned for more of them) are dropped
+    because they split a word without changing how it looks; runs of
+    whitespace become one space.
     """
     # Invisible characters go first, so that what they separated can compose.
     # After the whitespace is collapsed, printable text can only hold the few
@@ -23,20 +25,35 @@ def normalize_for_matching(text: str) -> str:
     text = " ".join(text.split())
     if not text.isprintable() or _INVISIBLE_MARKS.search(text):
         text = _INVISIBLE_MARKS.sub("", text)
-        # Cf: format characters; Cn: unassigned ones, which are drawn as nothing.
-        text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cf", "Cn"))
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
     return " ".join(folded.split())
 
 
 # Unicode's default-ignorable code points that are not format characters (Cf):
-# printable to Python, invisible on the page.
+# printable to Python, or not yet assigned in the blocks kept for such
+# characters. Unassigned code points elsewhere stay: newer emoji are drawn.
 _INVISIBLE_MARKS = re.compile(
-    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u3164\ufe00-\ufe0f\uffa0\U000e0100-\U000e01ef]"
+    "[\u034f\u115f\u1160\u17b4\u17b5\u180b-\u180f\u2060-\u206f\u3164"
+    "\ufe00-\ufe0f\uffa0\ufff0-\ufff8\U000e0000-\U000e0fff]"
 )
 
 
-def find_terms(text: str, terms: tuple[str, ...]) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A text ready for term matching: folded once, matched against every list."""
+
+    text: str
+    # A set of words, not a regex per term: long term lists stay cheap.
+    words: frozenset[str]
+
+
+def fold(text: str) -> Folded:
+    normalized = normalize_for_matching(text)
+    return Folded(normalized, frozenset(_WORD.findall(normalized)))
+
+
+def find_terms(text: str | Folded, terms: tuple[str, ...]) -> list[str]:
     """The configured `terms` that occur in `text`, in normalized form.
 
     A term made only of letters, digits and underscores matches whole words;
@@ -45,23 +62,15 @@ def find_terms(text: str, terms: tuple[str, ...]) -> list[str]:
     prepared = _prepare_terms(terms)
     if not prepared:
         return []
-    normalized, words = _folded(text)
+    folded = text if isinstance(text, Folded) else fold(text)
     return [
         term
         for term, whole_word in prepared
-        if (term in words if whole_word else term in normalized)
+        if (term in folded.words if whole_word else term in folded.text)
     ]
 
 
 _WORD = re.compile(r"\w+")
-
-
-@functools.lru_cache(maxsize=32)
-def _folded(text: str) -> tuple[str, frozenset[str]]:
-    """The folded text and its words: a set of words, not a regex per term, keeps
-    long term lists cheap. Remembered: the rules read each field once per list."""
-    normalized = normalize_for_matching(text)
-    return normalized, frozenset(_WORD.findall(normalized))
 
 
 @functools.lru_cache(maxsize=16)
