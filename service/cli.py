@@ -95,7 +95,7 @@ def _run(
     from service.storage.database import Database
     from service.storage.migrations import SchemaTooNew
 
-    if only_existing and not os.path.exists(settings.database):
+    if only_existing and _no_database_at(settings.database):
         print(
             f"byline: no database at {settings.database} (`byline migrate` creates one)",
             file=sys.stderr,
@@ -118,6 +118,16 @@ def _run(
             await db.close()
 
     return asyncio.run(runner())
+
+
+def _no_database_at(path: str) -> bool:
+    """Nothing there, or an empty file (which SQLite would make a database of)."""
+    try:
+        return os.stat(path).st_size == 0
+    except FileNotFoundError:
+        return True
+    except OSError:  # no permission, a bad path: opening it says why
+        return False
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -344,12 +344,15 @@ def test_a_database_that_cannot_be_opened_is_one_line_and_exit_1(
 def test_commands_on_what_is_there_refuse_a_missing_database_and_create_none(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
-    path = tmp_path / "mistyped.db"
-    assert main([*command, "--database", str(path)]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err == f"byline: no database at {path} (`byline migrate` creates one)\n"
-    assert list(tmp_path.iterdir()) == []
+    missing, empty = tmp_path / "mistyped.db", tmp_path / "empty.db"
+    empty.touch()
+    for path in (missing, empty):
+        assert main([*command, "--database", str(path)]) == 1
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err == f"byline: no database at {path} (`byline migrate` creates one)\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["empty.db"]
+    assert empty.stat().st_size == 0
 
 
 async def test_a_failed_open_leaves_no_connection_thread_behind(tmp_path: Path) -> None:

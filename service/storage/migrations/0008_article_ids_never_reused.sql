@@ -5,8 +5,8 @@
 -- AUTOINCREMENT would need the table rebuilt, which the foreign keys pointing
 -- at it make unsafe inside a migration: the highest id given is kept here
 -- instead, and storage/articles.py gives new articles the next one. It starts
--- at the highest id there now: a newest article deleted before this migration
--- left no trace, and its id can be given once more (README, "Storage").
+-- at the highest id there now: the ids of articles deleted from the top before
+-- this migration left no trace and can be given once more (README, "Storage").
 INSERT INTO counters (name, value) SELECT 'last_article_id', coalesce(max(id), 0) FROM articles;
 -- ;
 CREATE TRIGGER articles_remember_last_id AFTER INSERT ON articles
