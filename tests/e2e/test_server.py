@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.servers import Server, byline_env
+from tests.e2e.servers import Server, byline_env, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -138,9 +138,24 @@ def test_sigterm_stops_the_server_cleanly(tmp_path: Path) -> None:
     assert not [line for line in lines if line.startswith("[")], lines
 
 
-def test_the_log_level_quiets_the_servers_own_lines(tmp_path: Path) -> None:
-    server = Server(
-        tmp_path / "byline.db", cwd=tmp_path, env=byline_env(BYLINE_LOG_LEVEL="WARNING")
+@pytest.mark.parametrize(("level", "heard"), [("INFO", True), ("WARNING", False)])
+def test_the_servers_own_lines_go_to_stderr_at_the_log_level(
+    tmp_path: Path, level: str, heard: bool
+) -> None:
+    # Server merges the two streams; this one keeps them apart.
+    command = [sys.executable, "-m", "service", "serve", "--workers", "2"]
+    command += ["--database", str(tmp_path / "byline.db"), "--port", str(free_port())]
+    process = subprocess.Popen(
+        command,
+        env=byline_env(BYLINE_LOG_LEVEL=level),
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
-    assert server.stop() == 0
-    assert "granian" not in server.output()
+    time.sleep(3)  # long enough to start both workers
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=20)
+    assert process.returncode == 0, err
+    assert out == b""
+    assert (b" granian request_id=- " in err) == heard, err
