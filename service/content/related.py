@@ -21,6 +21,7 @@ exactly (service/content/related_build.py).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import sqlite3
 import sys
@@ -208,10 +209,14 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
     Computed off the event loop (`progress(done, total)` is called from that
     thread), then written in one transaction, so readers see the old lists or
     the new. Articles edited, published, unpublished or deleted while it
-    computed are then brought up to date one by one, in the same transaction.
+    computed are then brought up to date one by one, each in a transaction of
+    its own: in the big one, a few dozen of them held the write lock past the
+    busy timeout, and the site's own writes failed meanwhile.
     """
     sources = [_source(row) for row in await store.indexable_articles(db)]
     built = await asyncio.to_thread(_build, sources, progress)
+    changed_meanwhile: list[int] = []
+    deleted_meanwhile: dict[int, list[int]] = {}
 
     async def store_built(tx: Transaction) -> int:
         current = {s.key: s for s in map(_source, await store.indexable_articles(tx))}
@@ -229,19 +234,32 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
         await store.clear_model(tx)
         await store.load_model(tx, _frequencies(kept), [_stored(item) for item in kept])
         await store.load_lists(tx, lists)
-        for article_id in sorted(existing):
-            await article_changed(tx, article_id)
+        changed_meanwhile.extend(sorted(existing))
         for article_id in sorted(deleted):
-            held = [
+            deleted_meanwhile[article_id] = [
                 o
                 for o, matches in built.lists.items()
                 if o in lists and article_id in dict(matches)
             ]
-            await _recompute(tx, held, article_id)
         await bump_content_version(tx)
         return len(kept) + len(changed & current.keys())
 
-    return await db.write(store_built)
+    count = await db.write(store_built)
+    for article_id in changed_meanwhile:
+        await db.write(functools.partial(_catch_up, article_id=article_id))
+    for article_id, held in deleted_meanwhile.items():
+        await db.write(functools.partial(_catch_up, article_id=article_id, held=held))
+    return count
+
+
+async def _catch_up(tx: Transaction, *, article_id: int, held: list[int] | None = None) -> None:
+    """One article that changed while a rebuild computed (`held`: the lists that
+    held it, if it was deleted), brought into the rebuilt model and lists."""
+    if held is None:
+        await article_changed(tx, article_id)
+    else:
+        await _recompute(tx, held, article_id)
+    await bump_content_version(tx)
 
 
 def _build(sources: list[Source], progress: Callable[[int, int], None] | None) -> Built:
