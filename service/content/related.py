@@ -28,6 +28,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from service.clock import now_text
 from service.content.vectors import (
     Model,
     Source,
@@ -62,23 +63,27 @@ async def article_changed(tx: Transaction, article_id: int) -> None:
     await _forget(tx, article_id)
     holders = await store.lists_containing(tx, article_id)
     row = await store.indexable_article(tx, article_id)
+    now = now_text()
+    scheduled = await store.scheduled_articles(tx, now)
     if row is None:
-        await store.replace_related(tx, article_id, [])
+        await store.replace_related(tx, article_id, [], scheduled)
     else:
         doc = await _index(tx, _source(row))
         matches = await _best_matches(tx, article_id, doc, _DocumentVectors(tx))
-        await store.replace_related(tx, article_id, matches)
-        await store.offer(tx, article_id, await _lists_to_enter(tx, article_id, doc, holders))
-    await _recompute(tx, holders, article_id)
+        await store.replace_related(tx, article_id, matches, scheduled)
+        entering = await _lists_to_enter(tx, article_id, doc, holders)
+        await store.offer(tx, article_id, entering, now)
+    await _recompute(tx, holders, article_id, scheduled)
 
 
 async def article_deleted(tx: Transaction, article_id: int) -> None:
     """Called before the article row goes: its model and its places in lists go too."""
     await _forget(tx, article_id)
     holders = await store.lists_containing(tx, article_id)
-    await store.replace_related(tx, article_id, [])
+    scheduled = await store.scheduled_articles(tx, now_text())
+    await store.replace_related(tx, article_id, [], scheduled)
     await store.remove_from_lists(tx, article_id)
-    await _recompute(tx, holders, article_id)
+    await _recompute(tx, holders, article_id, scheduled)
 
 
 async def _forget(tx: Transaction, article_id: int) -> None:
@@ -171,7 +176,7 @@ async def _lists_to_enter(
     return [(k, s) for k, s in sorted(scores.items()) if s > 0]
 
 
-async def _recompute(tx: Transaction, owners: list[int], changed: int) -> None:
+async def _recompute(tx: Transaction, owners: list[int], changed: int, scheduled: set[int]) -> None:
     """Recompute whole lists that held `changed` (an article that changed or went)."""
     documents = _DocumentVectors(tx)
     stored = await store.stored_documents(tx, owners)
@@ -182,7 +187,8 @@ async def _recompute(tx: Transaction, owners: list[int], changed: int) -> None:
             # rebuild): its list cannot be recomputed, only the stale entry dropped.
             await store.remove_from_list(tx, owner, changed)
         else:
-            await store.replace_related(tx, owner, await _best_matches(tx, owner, doc, documents))
+            matches = await _best_matches(tx, owner, doc, documents)
+            await store.replace_related(tx, owner, matches, scheduled)
 
 
 def score(query: Vector, self_score: float, document: Vector) -> float:
@@ -191,9 +197,9 @@ def score(query: Vector, self_score: float, document: Vector) -> float:
 
 
 def ranked(scores: dict[int, float]) -> list[Match]:
-    """Best first, ties to the lower id, never a zero score."""
-    matches = sorted(((k, s) for k, s in scores.items() if s > 0), key=lambda m: (-m[1], m[0]))
-    return matches[:LIST_LENGTH]
+    """Best first, ties to the lower id, never a zero score; uncut (the store
+    keeps the best public ones and the scheduled ones among them)."""
+    return sorted(((k, s) for k, s in scores.items() if s > 0), key=lambda m: (-m[1], m[0]))
 
 
 def _postings(doc: StoredDocument) -> dict[str, dict[str, float]]:
@@ -214,7 +220,10 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
     busy timeout, and the site's own writes failed meanwhile.
     """
     sources = [_source(row) for row in await store.indexable_articles(db)]
-    built = await asyncio.to_thread(_build, sources, progress)
+    # Scheduled articles take no public one's place: each list is computed deep
+    # enough to hold them all (an article scheduled since is caught up below).
+    depth = LIST_LENGTH + len(await store.scheduled_articles(db, now_text()))
+    built = await asyncio.to_thread(_build, sources, depth, progress)
     changed_meanwhile: list[int] = []
     deleted_meanwhile: dict[int, list[int]] = {}
 
@@ -233,7 +242,7 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
         }
         await store.clear_model(tx)
         await store.load_model(tx, _frequencies(kept), [_stored(item) for item in kept])
-        await store.load_lists(tx, lists)
+        await store.load_lists(tx, lists, await store.scheduled_articles(tx, now_text()))
         changed_meanwhile.extend(sorted(existing))
         for article_id in sorted(deleted):
             deleted_meanwhile[article_id] = [
@@ -258,16 +267,16 @@ async def _catch_up(tx: Transaction, *, article_id: int, held: list[int] | None 
     if held is None:
         await article_changed(tx, article_id)
     else:
-        await _recompute(tx, held, article_id)
+        await _recompute(tx, held, article_id, await store.scheduled_articles(tx, now_text()))
     await bump_content_version(tx)
 
 
-def _build(sources: list[Source], progress: Callable[[int, int], None] | None) -> Built:
+def _build(sources: list[Source], depth: int, progress: Callable[[int, int], None] | None) -> Built:
     # Imported here, in the rebuild's thread: numpy and scipy stay out of the
     # server workers' memory, and loading them does not block the event loop.
     from service.content.related_build import build
 
-    return build(sources, MODEL, LIST_LENGTH, progress)
+    return build(sources, MODEL, depth, progress)
 
 
 def _frequencies(documents: list[Indexed]) -> dict[str, int]:

@@ -34,11 +34,40 @@ async def list_related(
     return [(summary_from_row(row), float(row["score"])) for row in rows]
 
 
-async def replace_related(tx: Transaction, article_id: int, items: list[tuple[int, float]]) -> None:
+# A list keeps its best MAX_STORED public articles, and the scheduled ones that
+# rank among them: a scheduled article takes no public article's place, and is
+# ready to be shown the moment it goes public (reads skip it until then).
+Match = tuple[int, float]
+
+
+def keep_best(matches: list[Match], scheduled: set[int]) -> list[Match]:
+    """`matches` (best first) cut after the MAX_STORED-th that is not scheduled."""
+    kept: list[Match] = []
+    public = 0
+    for match in matches:
+        if public == MAX_STORED:
+            break
+        kept.append(match)
+        public += match[0] not in scheduled
+    return kept
+
+
+async def scheduled_articles(q: Queryable, now: str) -> set[int]:
+    rows = await q.fetch_all(
+        "SELECT id FROM articles WHERE status = 'published' AND published_at > :now",
+        {"now": now},
+    )
+    return {int(row[0]) for row in rows}
+
+
+async def replace_related(
+    tx: Transaction, article_id: int, matches: list[Match], scheduled: set[int]
+) -> None:
+    """`matches` best first; see keep_best."""
     await tx.execute("DELETE FROM related_articles WHERE article_id = :id", {"id": article_id})
     await tx.execute_many(
         "INSERT INTO related_articles (article_id, related_id, score) VALUES (?, ?, ?)",
-        [(article_id, rid, score) for rid, score in items[:MAX_STORED]],
+        [(article_id, rid, score) for rid, score in keep_best(matches, scheduled)],
     )
 
 
@@ -283,45 +312,52 @@ async def remove_from_lists(tx: Transaction, article_id: int) -> None:
     await tx.execute("DELETE FROM related_articles WHERE related_id = :id", {"id": article_id})
 
 
-async def load_lists(tx: Transaction, lists: dict[int, list[tuple[int, float]]]) -> None:
+async def load_lists(tx: Transaction, lists: dict[int, list[Match]], scheduled: set[int]) -> None:
     await tx.execute_many(
         "INSERT INTO related_articles (article_id, related_id, score) VALUES (?, ?, ?)",
         [
             (owner, related_id, score)
             for owner, matches in lists.items()
-            for related_id, score in matches[:MAX_STORED]
+            for related_id, score in keep_best(matches, scheduled)
         ],
     )
 
 
+# keep_best in SQL: an entry goes once :keep public ones rank above it.
 _TRIM = """
 DELETE FROM related_articles WHERE (article_id, related_id) IN (
     SELECT article_id, related_id FROM (
-        SELECT article_id, related_id, row_number() OVER (
-            PARTITION BY article_id ORDER BY score DESC, related_id) AS place
-        FROM related_articles
-        WHERE article_id IN (SELECT value FROM json_each(:owners)))
-    WHERE place > :keep)
+        SELECT r.article_id, r.related_id, count(*) FILTER (WHERE a.published_at <= :now) OVER (
+            PARTITION BY r.article_id ORDER BY r.score DESC, r.related_id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS public_above
+        FROM related_articles AS r JOIN articles AS a ON a.id = r.related_id
+        WHERE r.article_id IN (SELECT value FROM json_each(:owners)))
+    WHERE public_above >= :keep)
 """
 
 
-# An offer is written only to lists it can enter: not yet full, or whose last
-# score it reaches (a tie at the cut is settled by the trim's id order).
+# An offer is written only to lists it can enter: not yet holding :keep public
+# articles, or whose last public score it reaches (a tie at the cut is settled
+# by the trim's id order).
 _OFFER = """
 WITH offered (owner, score) AS (
     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:offers))
 INSERT INTO related_articles (article_id, related_id, score)
 SELECT owner, :id, score FROM offered
 WHERE score >= coalesce((
-    SELECT min(r.score) FROM related_articles AS r WHERE r.article_id = offered.owner
+    SELECT min(score) FROM (
+        SELECT r.score FROM related_articles AS r JOIN articles AS a ON a.id = r.related_id
+        WHERE r.article_id = offered.owner AND a.published_at <= :now
+        ORDER BY r.score DESC LIMIT :keep)
     HAVING count(*) >= :keep), 0)
 ON CONFLICT (article_id, related_id) DO UPDATE SET score = excluded.score
 """
 
 
-async def offer(tx: Transaction, article_id: int, matches: list[tuple[int, float]]) -> None:
-    """Put `article_id` into each list it ranks in, then keep each list's best MAX_STORED."""
-    await tx.execute(_OFFER, {"offers": json.dumps(matches), "id": article_id, "keep": MAX_STORED})
+async def offer(tx: Transaction, article_id: int, matches: list[Match], now: str) -> None:
+    """Put `article_id` into each list it ranks in, then trim each list as keep_best does."""
     await tx.execute(
-        _TRIM, {"owners": json.dumps([owner for owner, _ in matches]), "keep": MAX_STORED}
+        _OFFER, {"offers": json.dumps(matches), "id": article_id, "keep": MAX_STORED, "now": now}
     )
+    owners = json.dumps([owner for owner, _ in matches])
+    await tx.execute(_TRIM, {"owners": owners, "keep": MAX_STORED, "now": now})

@@ -215,6 +215,39 @@ async def test_a_scheduled_article_joins_cached_lists_when_its_time_comes(
     assert [item["slug"] for item in page["related"]["items"]] == ["heel-b"]
 
 
+async def test_scheduled_articles_take_no_public_articles_place(
+    client: httpx.AsyncClient,
+    make_article: MakeArticle,
+    monkeypatch: pytest.MonkeyPatch,
+    database_path: str,
+) -> None:
+    # Ten scheduled twins of heel-a would fill its stored list ahead of heel-b.
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
+    body = "Plantar fasciitis, heel pain and calf stretching. " + FILLER
+    await make_article("heel-a", body_markdown=body)
+    await make_article("heel-b", body_markdown="Heel pain and calf stretching. " + FILLER)
+    for number in range(10):
+        await make_article(
+            f"twin-{number}", body_markdown=body, published_at=due.strftime("%Y-%m-%dT%H:%M:%SZ")
+        )
+    assert await slugs(client, "heel-a") == ["heel-b"]
+    assert await slugs(client, "heel-b") == ["heel-a"]
+
+    db = Database(database_path)
+    await db.open()
+    try:
+        await rebuild(db)
+    finally:
+        await db.close()
+    assert await slugs(client, "heel-a") == ["heel-b"]
+    assert await slugs(client, "heel-b") == ["heel-a"]
+
+    # Their time comes: the twins are there, ahead of heel-b, without another write.
+    monkeypatch.setattr(service.clock, "utc_now", lambda: due + timedelta(seconds=1))
+    shown = await slugs(client, "heel-a")
+    assert sorted(shown[:10]) == [f"twin-{number}" for number in range(10)]
+
+
 async def test_a_rebuild_keeps_the_changes_made_while_it_computed(
     client: httpx.AsyncClient,
     make_article: MakeArticle,
