@@ -36,8 +36,9 @@ RelatedLimit = Annotated[int, QueryParameter(ge=1, le=10, description="How many 
 IncludeParts = frozenset({"related", "comments"})
 
 
-def parse_include(include: str | None) -> frozenset[str]:
-    parts = frozenset(p.strip() for p in (include or "").split(",") if p.strip())
+def parse_include(include: list[str] | None) -> frozenset[str]:
+    """Every ?include= given, each a comma-separated list."""
+    parts = frozenset(p.strip() for given in include or () for p in given.split(",") if p.strip())
     if parts - IncludeParts:
         # The client's text is not echoed: it could be anything, an address included.
         raise InvalidInput([FieldError("include", "may only name related and comments")])
@@ -149,7 +150,8 @@ class ArticleController(Controller):
         self,
         request: Request[Any, Any, Any],
         slug: FromPath[str],
-        include: Annotated[str | None, QueryParameter(description="related,comments")] = None,
+        # A list: ?include=related&include=comments means both, not the last.
+        include: Annotated[list[str] | None, QueryParameter(description="related,comments")] = None,
         limit: Annotated[
             int,
             QueryParameter(

@@ -93,3 +93,16 @@ async def test_without_include_comments_the_parameters_change_nothing(tmp_path: 
         assert plain.status_code == limited.status_code == 200
         assert "comments" not in plain.json() or plain.json()["comments"] is None
         assert limited.json() == plain.json()
+
+
+async def test_include_given_twice_means_both(tmp_path: Path) -> None:
+    async with open_site(tmp_path) as site:
+        await site.approved()
+        both = await site.client.get("/v1/articles/post?include=related,comments")
+        twice = await site.client.get("/v1/articles/post?include=related&include=comments")
+        assert twice.status_code == both.status_code == 200
+        assert twice.json() == both.json()
+        assert {"related", "comments"} <= twice.json().keys()
+        assert twice.headers["etag"] == both.headers["etag"]
+        bad = await site.client.get("/v1/articles/post?include=related&include=authors")
+        assert bad.status_code == 400
