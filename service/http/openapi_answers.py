@@ -57,6 +57,12 @@ _ROUTE_ANSWERS: dict[tuple[str, str], dict[str, str]] = {
     ("delete", "/v1/admin/authors/{slug}"): {"409": "The author still has articles."},
     ("get", "/readyz"): {"503": "Not ready: the database cannot be read."},
 }
+# What a route's kind would imply but it never answers: a change to the
+# commenter's own comment answers 403 for an id it cannot find (API.md).
+_NEVER: dict[tuple[str, str], set[str]] = {
+    ("patch", "/v1/comments/{comment_id}"): {"404"},
+    ("delete", "/v1/comments/{comment_id}"): {"404"},
+}
 _DECISIONS = ("approve", "reject", "spam")
 # The public reads that carry an ETag (the commenter's own comment is no-store).
 _CONDITIONAL = ("/v1/articles", "/v1/comments/counts")
@@ -84,8 +90,12 @@ def _problem(description: str) -> dict[str, Any]:
 
 def _answers(method: str, path: str, operation: dict[str, Any]) -> None:
     answers: dict[str, Any] = operation.setdefault("responses", {})
+    # Litestar lists a 400 for every route; only a query or a body can earn one
+    # here (a bad path segment is a 404).
+    answers.pop("400", None)
     problems: dict[str, str] = {}
-    if "400" in answers or operation.get("parameters") or "requestBody" in operation:
+    queried = any(p.get("in") == "query" for p in operation.get("parameters", []))
+    if queried or "requestBody" in operation:
         problems["400"] = "Invalid input: `errors` names every bad field."
     if operation.get("security"):
         problems["401"] = "No token, or an unknown or revoked one."
@@ -98,7 +108,11 @@ def _answers(method: str, path: str, operation: dict[str, Any]) -> None:
     if path.rsplit("/", 1)[-1] in _DECISIONS:
         problems["409"] = "Not allowed from the comment's status, or `version` is stale."
         operation["requestBody"]["required"] = False  # the body is optional
+    if path != "/healthz":  # every other route reads or writes the database
+        problems["503"] = "Storage is unavailable for now (busy or failing); retry."
     problems.update(_ROUTE_ANSWERS.get((method, path), {}))
+    for status in _NEVER.get((method, path), set()):
+        problems.pop(status)
     for status, description in problems.items():
         answers[status] = _problem(description)
     if method == "get" and path.startswith(_CONDITIONAL):

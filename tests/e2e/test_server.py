@@ -137,6 +137,12 @@ def test_the_openapi_document_lists_the_answers_the_server_gives(http: httpx.Cli
     approve = document["paths"]["/v1/moderation/comments/{comment_id}/approve"]["post"]
     assert approve["requestBody"]["required"] is False
     assert "HEAD" in document["info"]["description"]
+    # And nothing it never answers: a bad path segment is a 404, not a 400; a
+    # change to one's own comment answers 403 for an id it cannot find.
+    assert "400" not in document["paths"]["/v1/admin/articles/{slug}"]["get"]["responses"]
+    own = document["paths"]["/v1/comments/{comment_id}"]
+    assert "404" not in own["patch"]["responses"] and "404" not in own["delete"]["responses"]
+    assert http.delete("/v1/comments/nosuch", headers={"X-Edit-Token": "t"}).status_code == 403
 
 
 def test_a_token_made_on_the_command_line_works_at_once(server: Server, http: httpx.Client) -> None:
