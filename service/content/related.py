@@ -39,10 +39,12 @@ from service.content.vectors import (
     field_counts,
     strongest_terms,
 )
+from service.errors import StorageUnavailable
 from service.storage import related as store
 from service.storage.database import Database, Queryable, Transaction
 from service.storage.installation import bump_content_version
 from service.storage.related import StoredDocument
+from service.storage.writer import Job
 
 if TYPE_CHECKING:  # the module itself loads numpy and scipy: see _build
     from service.content.related_build import Built, Indexed
@@ -69,9 +71,9 @@ async def article_changed(tx: Transaction, article_id: int) -> None:
         await store.replace_related(tx, article_id, [], scheduled)
     else:
         doc = await _index(tx, _source(row))
-        matches = await _best_matches(tx, article_id, doc, _DocumentVectors(tx))
+        matches = await _best_matches(tx, article_id, doc, _DocumentVectors(tx), scheduled)
         await store.replace_related(tx, article_id, matches, scheduled)
-        entering = await _lists_to_enter(tx, article_id, doc, holders)
+        entering = await _lists_to_enter(tx, article_id, doc, holders, scheduled)
         await store.offer(tx, article_id, entering, now)
     await _recompute(tx, holders, article_id, scheduled)
 
@@ -121,7 +123,8 @@ async def _index(tx: Transaction, source: Source) -> StoredDocument:
     )
     # Feedback: the best first-pass matches by the strongest terms alone (the
     # rebuild scores them in full; here that would read a hundred vectors more).
-    first = (await _candidates(tx, "document", query, source.key, total))[: MODEL.feedback]
+    # Feedback reads scores alone, scheduled articles' included.
+    first = (await _candidates(tx, "document", query, source.key, total, 0))[: MODEL.feedback]
     neighbours = await store.stored_documents(tx, [k for k, _ in first])
     queries = [(neighbours[k].query, s) for k, s in first]
     blended = [(neighbours[k].document, s) for k, s in first]
@@ -133,43 +136,49 @@ async def _index(tx: Transaction, source: Source) -> StoredDocument:
 
 
 async def _candidates(
-    q: Queryable, side: str, probe: Vector, article_id: int, total: int
+    q: Queryable, side: str, probe: Vector, article_id: int, total: int, scheduled: int
 ) -> list[Match]:
     """The best matches by `probe`'s strongest terms alone (with that partial score).
 
     Words in more than MODEL.common of all articles are skipped, for speed at
     scale; if that leaves too few candidates (a small site, a text of common
-    words), every term counts.
+    words), every term counts. The `scheduled` articles may all be among them:
+    they take no public article's place here either.
     """
     strongest_only = strongest_terms(probe, MODEL.candidate_terms)
     longest = max(_ALWAYS_WALKED, int(MODEL.common * total))
-    found = await store.candidates(q, side, strongest_only, article_id, longest, MODEL.candidates)
-    if len(found) < LIST_LENGTH and longest < total:
-        found = await store.candidates(q, side, strongest_only, article_id, total, MODEL.candidates)
+    wanted = MODEL.candidates + scheduled
+    found = await store.candidates(q, side, strongest_only, article_id, longest, wanted)
+    if len(found) < LIST_LENGTH + scheduled and longest < total:
+        found = await store.candidates(q, side, strongest_only, article_id, total, wanted)
     return found
 
 
 async def _candidate_ids(
-    q: Queryable, side: str, probe: Vector, article_id: int, total: int
+    q: Queryable, side: str, probe: Vector, article_id: int, total: int, scheduled: int
 ) -> list[int]:
-    return [k for k, _ in await _candidates(q, side, probe, article_id, total)]
+    return [k for k, _ in await _candidates(q, side, probe, article_id, total, scheduled)]
 
 
 async def _best_matches(
-    q: Queryable, article_id: int, doc: StoredDocument, documents: _DocumentVectors
+    q: Queryable,
+    article_id: int,
+    doc: StoredDocument,
+    documents: _DocumentVectors,
+    scheduled: set[int],
 ) -> list[Match]:
     total, _ = await store.corpus_size(q)
-    found = await _candidate_ids(q, "document", doc.query, article_id, total)
+    found = await _candidate_ids(q, "document", doc.query, article_id, total, len(scheduled))
     others = await documents.get(found)
     return ranked({k: score(doc.query, doc.self_score, other) for k, other in others.items()})
 
 
 async def _lists_to_enter(
-    q: Queryable, article_id: int, doc: StoredDocument, holders: list[int]
+    q: Queryable, article_id: int, doc: StoredDocument, holders: list[int], scheduled: set[int]
 ) -> list[Match]:
     """The articles this one answers best, with its score in each of their lists."""
     total, _ = await store.corpus_size(q)
-    found = await _candidate_ids(q, "query", doc.document, article_id, total)
+    found = await _candidate_ids(q, "query", doc.document, article_id, total, len(scheduled))
     recomputed = set(holders)
     others = await store.stored_vectors(q, "query", [k for k in found if k not in recomputed])
     scores = {k: score(query, own, doc.document) for k, (query, own) in others.items()}
@@ -187,7 +196,7 @@ async def _recompute(tx: Transaction, owners: list[int], changed: int, scheduled
             # rebuild): its list cannot be recomputed, only the stale entry dropped.
             await store.remove_from_list(tx, owner, changed)
         else:
-            matches = await _best_matches(tx, owner, doc, documents)
+            matches = await _best_matches(tx, owner, doc, documents, scheduled)
             await store.replace_related(tx, owner, matches, scheduled)
 
 
@@ -217,13 +226,15 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
     the new. Articles edited, published, unpublished or deleted while it
     computed are then brought up to date one by one, each in a transaction of
     its own: in the big one, a few dozen of them held the write lock past the
-    busy timeout, and the site's own writes failed meanwhile.
+    busy timeout, and the site's own writes failed meanwhile. Until its turn,
+    such an article is missing from the lists; if its turn cannot come (the
+    site stays too busy), the rebuild says so and names it.
     """
     sources = [_source(row) for row in await store.indexable_articles(db)]
-    # Scheduled articles take no public one's place: each list is computed deep
-    # enough to hold them all (an article scheduled since is caught up below).
-    depth = LIST_LENGTH + len(await store.scheduled_articles(db, now_text()))
-    built = await asyncio.to_thread(_build, sources, depth, progress)
+    # Scheduled articles take no public one's place (one scheduled since is
+    # caught up below).
+    scheduled = frozenset(await store.scheduled_articles(db, now_text()))
+    built = await asyncio.to_thread(_build, sources, scheduled, progress)
     changed_meanwhile: list[int] = []
     deleted_meanwhile: dict[int, list[int]] = {}
 
@@ -254,11 +265,35 @@ async def rebuild(db: Database, progress: Callable[[int, int], None] | None = No
         return len(kept) + len(changed & current.keys())
 
     count = await db.write(store_built)
-    for article_id in changed_meanwhile:
-        await db.write(functools.partial(_catch_up, article_id=article_id))
-    for article_id, held in deleted_meanwhile.items():
-        await db.write(functools.partial(_catch_up, article_id=article_id, held=held))
+    catch_ups = [functools.partial(_catch_up, article_id=a) for a in changed_meanwhile]
+    catch_ups += [
+        functools.partial(_catch_up, article_id=a, held=h) for a, h in deleted_meanwhile.items()
+    ]
+    for number, catch_up in enumerate(catch_ups):
+        try:
+            await _write_patiently(db, catch_up)
+        except StorageUnavailable:
+            left = sorted({job.keywords["article_id"] for job in catch_ups[number:]})
+            raise StorageUnavailable(
+                "the lists were rebuilt, but articles changed meanwhile could not be brought "
+                f"up to date (ids {left}): run the rebuild again"
+            ) from None
     return count
+
+
+async def _write_patiently(db: Database, job: Job[None]) -> None:
+    """A catch-up waits out a busy site: a few tries, a second apart."""
+    for attempt in range(_CATCH_UP_TRIES):
+        try:
+            await db.write(job)
+            return
+        except StorageUnavailable:
+            if attempt == _CATCH_UP_TRIES - 1:
+                raise
+            await asyncio.sleep(1)
+
+
+_CATCH_UP_TRIES = 5
 
 
 async def _catch_up(tx: Transaction, *, article_id: int, held: list[int] | None = None) -> None:
@@ -271,12 +306,16 @@ async def _catch_up(tx: Transaction, *, article_id: int, held: list[int] | None 
     await bump_content_version(tx)
 
 
-def _build(sources: list[Source], depth: int, progress: Callable[[int, int], None] | None) -> Built:
+def _build(
+    sources: list[Source],
+    scheduled: frozenset[int],
+    progress: Callable[[int, int], None] | None,
+) -> Built:
     # Imported here, in the rebuild's thread: numpy and scipy stay out of the
     # server workers' memory, and loading them does not block the event loop.
     from service.content.related_build import build
 
-    return build(sources, MODEL, depth, progress)
+    return build(sources, MODEL, LIST_LENGTH, progress, scheduled)
 
 
 def _frequencies(documents: list[Indexed]) -> dict[str, int]:

@@ -58,10 +58,16 @@ def build(
     model: Model,
     depth: int,
     progress: Callable[[int, int], None] | None = None,
+    scheduled: frozenset[int] = frozenset(),
 ) -> Built:
-    """Vectors, feedback and every list; ``progress(done, total)`` over both passes."""
+    """Vectors, feedback and every list; ``progress(done, total)`` over both passes.
+
+    A list holds its best ``depth`` articles that are not ``scheduled``, and the
+    scheduled ones that rank among them (storage/related.py, keep_best).
+    """
     ordered = sorted(sources, key=lambda source: source.key)
     keys = [source.key for source in ordered]
+    waiting = np.array([key in scheduled for key in keys], dtype=bool)
     counts = [field_counts(s.title, s.body, s.tags, model) for s in ordered]
     frequencies: dict[str, int] = {}
     for article_counts in counts:
@@ -101,6 +107,7 @@ def build(
         self_scores,
         depth,
         lambda done: step(total + done),
+        waiting,
     )
     indexed = [
         Indexed(key, sorted(c), length, q, d, float(own))
@@ -133,12 +140,15 @@ def _best(
     self_scores: np.ndarray | None,
     limit: int,
     progress: Callable[[int], None],
+    waiting: np.ndarray | None = None,
 ) -> list[list[Match]]:
     """Each row's best ``limit`` columns by ``queries @ documents.T``, never itself.
 
     Rows are indices into the same articles. With ``self_scores`` a score is
     divided by the row's own and clamped to 1, then rounded, and ties go to
     the lower index; without, raw scores are returned (feedback weights).
+    Columns marked ``waiting`` (scheduled articles) do not count toward
+    ``limit``: those ranking among the best ``limit`` others are kept besides.
     """
     total = queries.shape[0]
     transposed = documents.T.tocsc()
@@ -155,11 +165,12 @@ def _best(
         if take <= 0:
             results.extend([] for _ in rows)
             continue
-        best = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+        ranking = scores if waiting is None else np.where(waiting[None, :], 0.0, scores)
+        best = np.argpartition(-ranking, take - 1, axis=1)[:, :take]
         for row in rows:
             # Everything that could round to the cut's score may win a tie on
             # the lower index, however many there are.
-            cut = float(scores[row, best[row]].min())
+            cut = float(ranking[row, best[row]].min())
             if self_scores is not None:
                 cut = round(cut, _DIGITS) - _HALF_STEP * 1.01
             close = np.flatnonzero((scores[row] >= cut) & (scores[row] > 0))
@@ -168,6 +179,20 @@ def _best(
                 found = [(column, round(score, _DIGITS)) for column, score in found]
             found = [match for match in found if match[1] > 0]
             found.sort(key=lambda match: (-match[1], match[0]))
-            results.append(found[:limit])
+            results.append(_first_counted(found, limit, waiting))
         progress(stop)
     return results
+
+
+def _first_counted(found: list[Match], limit: int, waiting: np.ndarray | None) -> list[Match]:
+    """`found` (best first) up to its ``limit``-th column not ``waiting``."""
+    if waiting is None:
+        return found[:limit]
+    kept: list[Match] = []
+    counted = 0
+    for match in found:
+        if counted == limit:
+            break
+        kept.append(match)
+        counted += not waiting[match[0]]
+    return kept

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,9 @@ import httpx
 import pytest
 
 import service.clock
-from service.content.related import rebuild
+import service.content.related as related_module
+from service.content.related import MODEL, rebuild
+from service.errors import StorageUnavailable
 from service.storage.database import Database
 from tests.helpers import MakeArticle
 
@@ -221,7 +224,9 @@ async def test_scheduled_articles_take_no_public_articles_place(
     monkeypatch: pytest.MonkeyPatch,
     database_path: str,
 ) -> None:
-    # Ten scheduled twins of heel-a would fill its stored list ahead of heel-b.
+    # Scheduled twins of heel-a would fill its stored list ahead of heel-b, and,
+    # more of them than a publish scores in full, its candidates too.
+    monkeypatch.setattr(related_module, "MODEL", dataclasses.replace(MODEL, candidates=8))
     due = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=1)
     body = "Plantar fasciitis, heel pain and calf stretching. " + FILLER
     await make_article("heel-a", body_markdown=body)
@@ -230,6 +235,9 @@ async def test_scheduled_articles_take_no_public_articles_place(
         await make_article(
             f"twin-{number}", body_markdown=body, published_at=due.strftime("%Y-%m-%dT%H:%M:%SZ")
         )
+    assert await slugs(client, "heel-a") == ["heel-b"]
+    assert await slugs(client, "heel-b") == ["heel-a"]
+    await make_article("heel-a", body_markdown=body + " Edited.")  # recomputes both lists
     assert await slugs(client, "heel-a") == ["heel-b"]
     assert await slugs(client, "heel-b") == ["heel-a"]
 
@@ -307,3 +315,46 @@ async def test_lists_from_before_the_model_lose_only_what_changed(
     after = {f"doc-{n}": await slugs(client, f"doc-{n}") for n in range(1, 4)}
     assert after == {k: [s for s in v if s != "doc-0"] for k, v in before.items()}
     assert all(len(v) == 2 for v in after.values())
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+async def test_a_catch_up_waits_out_a_busy_site_or_says_what_to_do(
+    make_article: MakeArticle,
+    database_path: str,
+    monkeypatch: pytest.MonkeyPatch,
+    failures: int,
+) -> None:
+    await three_topics(make_article, "{topic} {topic} " + FILLER)
+    monkeypatch.setattr(related_module, "_CATCH_UP_TRIES", 2)
+    real_catch_up = related_module._catch_up
+    refused: list[int] = []
+
+    async def busy_at_first(tx: Any, **job: Any) -> None:
+        if len(refused) < failures:
+            refused.append(job["article_id"])
+            raise StorageUnavailable()
+        await real_catch_up(tx, **job)
+
+    monkeypatch.setattr(related_module, "_catch_up", busy_at_first)
+    computing, resume = threading.Event(), threading.Event()
+
+    def progress(done: int, total: int) -> None:
+        computing.set()
+        resume.wait(10)
+
+    db = Database(database_path)
+    await db.open()
+    try:
+        rebuilding = asyncio.create_task(rebuild(db, progress))
+        assert await asyncio.to_thread(computing.wait, 10)
+        await make_article("doc-4", body_markdown=f"neck posture {FILLER}")
+        resume.set()
+        if failures < 2:  # a second try goes through
+            assert await rebuilding == 9
+        else:
+            with pytest.raises(StorageUnavailable) as caught:
+                await rebuilding
+            assert "run the rebuild again" in caught.value.detail
+            assert str(refused[0]) in caught.value.detail
+    finally:
+        await db.close()
