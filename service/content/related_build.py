@@ -27,6 +27,7 @@ from service.content.vectors import (
     dot,
     field_counts,
 )
+from service.storage.related import keep_best
 
 Match = tuple[int, float]
 _BLOCK = 256  # articles scored per product: a dense block of 256 x N scores
@@ -67,7 +68,7 @@ def build(
     """
     ordered = sorted(sources, key=lambda source: source.key)
     keys = [source.key for source in ordered]
-    waiting = np.array([key in scheduled for key in keys], dtype=bool)
+    waiting = np.array([key in scheduled for key in keys], dtype=bool) if scheduled else None
     counts = [field_counts(s.title, s.body, s.tags, model) for s in ordered]
     frequencies: dict[str, int] = {}
     for article_counts in counts:
@@ -116,7 +117,7 @@ def build(
         )
     ]
     lists = {
-        keys[row]: [(keys[other], score) for other, score in matches]
+        keys[row]: keep_best([(keys[other], score) for other, score in matches], scheduled, depth)
         for row, matches in enumerate(final)
     }
     return Built(frequencies, indexed, lists)
@@ -147,8 +148,8 @@ def _best(
     Rows are indices into the same articles. With ``self_scores`` a score is
     divided by the row's own and clamped to 1, then rounded, and ties go to
     the lower index; without, raw scores are returned (feedback weights).
-    Columns marked ``waiting`` (scheduled articles) do not count toward
-    ``limit``: those ranking among the best ``limit`` others are kept besides.
+    Columns marked ``waiting`` (scheduled articles) do not count toward the
+    cut: every one scoring above the ``limit``-th other is returned too.
     """
     total = queries.shape[0]
     transposed = documents.T.tocsc()
@@ -179,20 +180,8 @@ def _best(
                 found = [(column, round(score, _DIGITS)) for column, score in found]
             found = [match for match in found if match[1] > 0]
             found.sort(key=lambda match: (-match[1], match[0]))
-            results.append(_first_counted(found, limit, waiting))
+            # With `waiting`, the caller cuts (keep_best): the scheduled ones above
+            # the cut are in `found` besides the best `limit` others.
+            results.append(found[:limit] if waiting is None else found)
         progress(stop)
     return results
-
-
-def _first_counted(found: list[Match], limit: int, waiting: np.ndarray | None) -> list[Match]:
-    """`found` (best first) up to its ``limit``-th column not ``waiting``."""
-    if waiting is None:
-        return found[:limit]
-    kept: list[Match] = []
-    counted = 0
-    for match in found:
-        if counted == limit:
-            break
-        kept.append(match)
-        counted += not waiting[match[0]]
-    return kept

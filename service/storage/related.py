@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Set
 from dataclasses import dataclass
 
 import msgspec
@@ -40,12 +41,12 @@ async def list_related(
 Match = tuple[int, float]
 
 
-def keep_best(matches: list[Match], scheduled: set[int]) -> list[Match]:
-    """`matches` (best first) cut after the MAX_STORED-th that is not scheduled."""
+def keep_best(matches: list[Match], scheduled: Set[int], limit: int = MAX_STORED) -> list[Match]:
+    """`matches` (best first) cut after the `limit`-th that is not scheduled."""
     kept: list[Match] = []
     public = 0
     for match in matches:
-        if public == MAX_STORED:
+        if public == limit:
             break
         kept.append(match)
         public += match[0] not in scheduled
