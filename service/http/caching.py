@@ -36,19 +36,13 @@ def etag_of(svc: Services, version_key: str) -> str:
     etag = svc.cache.etags.get(version_key)
     if etag is None:
         # Hashed: the key carries client-chosen text (cursors, tags) unfit for a header.
-        etag = f'W/"{hashlib.blake2b(version_key.encode(), digest_size=12).hexdigest()}"'
+        etag = _weak_etag(version_key.encode())
         svc.cache.remember_etag(version_key, etag)
     return etag
 
 
-def fresh_json(request: Request[Any, Any, Any], body: bytes) -> Response[bytes]:
-    """A public answer built on every request, validated by its bytes: for a small
-    body whose inputs have no one version to key on (several articles' counts)."""
-    etag = f'W/"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
-    headers = cache_headers(etag, services(request).settings.public_max_age)
-    if etag_matches(request_header(request.scope, b"if-none-match"), etag):
-        return Response(b"", status_code=304, headers=headers)
-    return Response(body, media_type=MediaType.JSON, headers=headers)
+def _weak_etag(data: bytes) -> str:
+    return f'W/"{hashlib.blake2b(data, digest_size=12).hexdigest()}"'
 
 
 def cache_headers(etag: str, max_age: int) -> dict[str, str]:
@@ -60,12 +54,32 @@ async def cached_json(
 ) -> Response[bytes]:
     """Answer 304 if the client has this version, else the encoded body (cached by version)."""
     svc = services(request)
-    etag = etag_of(svc, version_key)
-    headers = cache_headers(etag, svc.settings.public_max_age)
+
+    async def cached() -> bytes:
+        body = svc.cache.get(version_key)
+        if body is None:
+            body = await build()
+            svc.cache.put(version_key, body)
+        return body
+
+    return await _conditional_json(request, etag_of(svc, version_key), cached)
+
+
+async def fresh_json(request: Request[Any, Any, Any], body: bytes) -> Response[bytes]:
+    """A public answer built on every request, validated by its bytes: for a small
+    body whose inputs have no one version to key on (several articles' counts)."""
+
+    async def given() -> bytes:
+        return body
+
+    return await _conditional_json(request, _weak_etag(body), given)
+
+
+async def _conditional_json(
+    request: Request[Any, Any, Any], etag: str, body: Callable[[], Awaitable[bytes]]
+) -> Response[bytes]:
+    """304 if the client holds `etag`, else the body; both with the cache headers."""
+    headers = cache_headers(etag, services(request).settings.public_max_age)
     if etag_matches(request_header(request.scope, b"if-none-match"), etag):
         return Response(b"", status_code=304, headers=headers)
-    body = svc.cache.get(version_key)
-    if body is None:
-        body = await build()
-        svc.cache.put(version_key, body)
-    return Response(body, media_type=MediaType.JSON, headers=headers)
+    return Response(await body(), media_type=MediaType.JSON, headers=headers)

@@ -165,7 +165,7 @@ class CommentController(Controller):
         slugs = [slug for slug in article if is_slug(slug)]
         found = await store.count_shown(services(request).db, slugs, now_text()) if slugs else {}
         counts = {slug: found.get(slug, 0) for slug in article}
-        return fresh_json(request, encode(CommentCounts(counts=counts)))  # type: ignore[return-value]
+        return await fresh_json(request, encode(CommentCounts(counts=counts)))  # type: ignore[return-value]
 
     @get("/comments/{comment_id:str}", summary="The commenter's own comment (X-Edit-Token)")
     async def get_own(
