@@ -43,7 +43,7 @@ from service.errors import StorageUnavailable
 from service.storage import related as store
 from service.storage.database import Database, Queryable, Transaction
 from service.storage.installation import bump_content_version
-from service.storage.related import StoredDocument
+from service.storage.related import Match, StoredDocument
 from service.storage.writer import Job
 
 if TYPE_CHECKING:  # the module itself loads numpy and scipy: see _build
@@ -51,7 +51,6 @@ if TYPE_CHECKING:  # the module itself loads numpy and scipy: see _build
 
 LIST_LENGTH = store.MAX_STORED
 MODEL = Model()
-Match = tuple[int, float]
 # Postings this short are always walked: cheap, and on a small site every word is common.
 _ALWAYS_WALKED = 200
 

@@ -27,9 +27,8 @@ from service.content.vectors import (
     dot,
     field_counts,
 )
-from service.storage.related import keep_best
+from service.storage.related import Match, keep_best
 
-Match = tuple[int, float]
 _BLOCK = 256  # articles scored per product: a dense block of 256 x N scores
 _DIGITS = 4
 _HALF_STEP = 0.5 * 10**-_DIGITS

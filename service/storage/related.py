@@ -35,12 +35,13 @@ async def list_related(
     return [(summary_from_row(row), float(row["score"])) for row in rows]
 
 
-# A list keeps its best MAX_STORED public articles, and the scheduled ones that
-# rank among them: a scheduled article takes no public article's place, and is
-# ready to be shown the moment it goes public (reads skip it until then).
+# An article in a list and its score there.
 Match = tuple[int, float]
 
 
+# A list keeps its best MAX_STORED public articles, and the scheduled ones that
+# rank among them: a scheduled article takes no public article's place, and is
+# ready to be shown the moment it goes public (reads skip it until then).
 def keep_best(matches: list[Match], scheduled: Set[int], limit: int = MAX_STORED) -> list[Match]:
     """`matches` (best first) cut after the `limit`-th that is not scheduled."""
     kept: list[Match] = []
