@@ -14,7 +14,6 @@ import socket
 from pathlib import Path
 
 from service.config import ENV_PREFIX, Settings
-from service.http.middleware import LOG_FORMAT
 
 
 def settings_to_env(settings: Settings) -> dict[str, str]:
@@ -119,13 +118,26 @@ def serve(settings: Settings) -> int:
 # granian's own lines (starting, workers, stopping) in the app's log shape and on
 # its stream, stderr, rather than "[INFO] ..." on stdout. These replace granian's
 # formatters and handlers whole; its logger names stay ("_granian" is its Rust side's).
-_TO_STDERR = {"formatter": "byline", "class": "logging.StreamHandler", "stream": "ext://sys.stderr"}
+# The format is the app's LOG_FORMAT (http/middleware.py) written out: importing that
+# module here, before granian starts the workers, would give them all one
+# request-id prefix.
 _GRANIAN_LOGGING = {
     "formatters": {
         "byline": {
             "()": "logging.Formatter",
-            "fmt": LOG_FORMAT.replace("%(name)s", "granian").replace("%(request_id)s", "-"),
+            "fmt": "%(asctime)s %(levelname)s granian request_id=- %(message)s",
         },
     },
-    "handlers": {"console": _TO_STDERR, "access": _TO_STDERR},
+    "handlers": {
+        "console": {
+            "formatter": "byline",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+        },
+        "access": {
+            "formatter": "byline",
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+        },
+    },
 }
